@@ -1,0 +1,155 @@
+/**
+ * The reconcile job's configuration (issue "Reconcile job"): one zod schema gives the type, the error messages
+ * with key paths, and the JSON Schema editors use (job/config.schema.json).
+ */
+import { z } from 'zod';
+import { LEVEL_FIELDS, PRODUCT_DIMENSIONS } from './keys.js';
+import { D365_FORMATS } from './formats.js';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-20T02:00:00Z' });
+const limit = z.number().positive('must be greater than 0');
+
+/** Where a file comes from. The type follows the extension (.csv/.txt, .zip, .parquet) unless given. */
+const fileSource = {
+  path: nonEmpty.describe('File path, relative to the config file'),
+  type: z.enum(['csv', 'package', 'parquet']).optional()
+    .describe('csv (header row, any delimiter), package (D365 data-management zip) or parquet; default from the extension'),
+  entity: nonEmpty.optional()
+    .describe('For a data package holding several entities: the entity name in Manifest.xml, or the CSV file name'),
+};
+
+const column = nonEmpty.describe('Column name in the file (matched case-insensitively)');
+const productDimensionColumns = Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, column.optional()])) as
+  Record<(typeof PRODUCT_DIMENSIONS)[number], z.ZodOptional<typeof column>>;
+
+export const d365OnHandColumnsSchema = z.strictObject({
+  company: column.optional(),
+  item: column,
+  ...productDimensionColumns,
+  site: column.optional(),
+  warehouse: column.optional(),
+  location: column.optional(),
+  batch: column.optional(),
+  serial: column.optional(),
+  status: column.optional(),
+  owner: column.optional(),
+  quantity: column,
+});
+
+const d365OnHandSchema = z.strictObject({
+  ...fileSource,
+  format: z.enum(Object.keys(D365_FORMATS) as [keyof typeof D365_FORMATS, ...(keyof typeof D365_FORMATS)[]]).optional()
+    .describe('A D365 data entity whose field names the file uses'),
+  columns: d365OnHandColumnsSchema.optional().describe('Or map any CSV: canonical field → column name'),
+}).refine((s) => (s.format === undefined) !== (s.columns === undefined), {
+  message: 'give either "format" or "columns", not both and not neither',
+});
+
+const valuationSchema = z.strictObject({
+  ...fileSource,
+  columns: z.strictObject({
+    item: column,
+    site: column.optional(),
+    warehouse: column.optional(),
+    quantity: column,
+    amount: column,
+  }),
+});
+
+const wmsOnHandSchema = z.strictObject({
+  ...fileSource,
+  columns: z.strictObject({
+    item: column.describe('The WMS SKU'),
+    facility: column,
+    ...productDimensionColumns,
+    location: column.optional(),
+    batch: column.optional(),
+    serial: column.optional(),
+    status: column.optional(),
+    owner: column.optional(),
+    quantity: column,
+    unit: column.optional().describe('Without it every line is in the default unit'),
+  }),
+});
+
+const wmsInFlightSchema = wmsOnHandSchema;
+
+const itemMappingTarget = z.strictObject({
+  item: nonEmpty,
+  ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, z.string().optional()])) as
+    Record<(typeof PRODUCT_DIMENSIONS)[number], z.ZodOptional<z.ZodString>>,
+});
+
+const itemMappingFile = z.strictObject({
+  ...fileSource,
+  columns: z.strictObject({
+    sku: column,
+    item: column,
+    ...productDimensionColumns,
+  }),
+});
+
+export const unitConversionSchema = z.strictObject({
+  item: nonEmpty.describe('D365 item number, or * for any item; the item\'s own conversion wins'),
+  from: nonEmpty.describe('WMS unit (matched case-insensitively)'),
+  factor: limit.describe('D365 inventory units per one WMS unit'),
+});
+
+export const thresholdRuleSchema = z.strictObject({
+  name: nonEmpty,
+  scope: z.strictObject({ item: nonEmpty.optional(), site: nonEmpty.optional(), warehouse: nonEmpty.optional() }).optional()
+    .describe('Fields the key must match; the rule matching the most fields wins, ties go to the first listed'),
+  quantity: limit.optional().describe('Material when |residual| ≥ quantity'),
+  percent: limit.optional().describe('Material when |residual| / |D365 qty| × 100 ≥ percent'),
+  value: limit.optional().describe('Material when |value variance| ≥ value'),
+});
+
+export const reconcileConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  company: nonEmpty.describe('D365 legal entity (dataAreaId)'),
+  compareLevel: z.array(z.enum(LEVEL_FIELDS))
+    .refine((level) => new Set(level).size === level.length, { message: 'lists a field twice' })
+    .describe('Storage and tracking dimensions compared beyond item and product dimensions'),
+  d365: z.strictObject({
+    asOf: instant,
+    onHand: d365OnHandSchema,
+    valuation: valuationSchema.optional(),
+  }),
+  wms: z.strictObject({
+    asOf: instant,
+    onHand: wmsOnHandSchema,
+    inFlight: wmsInFlightSchema.optional(),
+  }),
+  mappings: z.strictObject({
+    facilities: z.record(nonEmpty, z.strictObject({ site: nonEmpty, warehouse: nonEmpty }))
+      .describe('WMS facility → D365 site and warehouse'),
+    items: z.union([itemMappingFile, z.record(nonEmpty, itemMappingTarget)]).optional()
+      .describe('WMS SKU → D365 item and product dimensions (a file or inline); an SKU not listed is the item number'),
+    statuses: z.record(nonEmpty, nonEmpty).optional().describe('WMS status word → D365 inventory status'),
+    units: z.strictObject({
+      default: nonEmpty.describe('The D365 inventory unit that needs no conversion'),
+      conversions: z.array(unitConversionSchema).default([]),
+    }),
+  }),
+  thresholds: z.array(thresholdRuleSchema).min(1, 'needs at least one rule'),
+  timing: z.strictObject({ maxSkewMinutes: z.number().nonnegative() }).default({ maxSkewMinutes: 30 }),
+  audit: z.strictObject({ afterRuns: z.number().int().min(1) }).default({ afterRuns: 3 }),
+});
+
+export type ReconcileConfig = z.infer<typeof reconcileConfigSchema>;
+export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
+export type UnitConversion = z.infer<typeof unitConversionSchema>;
+export type D365OnHandColumns = z.infer<typeof d365OnHandColumnsSchema>;
+export type ItemMappingTarget = z.infer<typeof itemMappingTarget>;
+
+/** "d365.onHand.columns.quantity: Invalid input" style lines, one per problem, each naming its key path. */
+export function describeConfigIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${path === '(root)' ? '' : `${path}.`}${key}: unknown key`).join('\n');
+    }
+    return `${path}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs across weeks, in an embedded DuckDB file (default `<out>/../.ibal-history.duckdb`): which keys were Material
+ * and for how many consecutive runs, and each run's trend figures. Re-running a run id replaces that run.
+ */
+import { keyString } from '../core/keys.js';
+import type { Discrepancy } from '../core/discrepancy.js';
+import type { RunTrendPoint } from '../core/history.js';
+import type { RunSummary } from '../core/run.js';
+import type { Database } from './db.js';
+import { InputError } from './errors.js';
+import { sqlString } from './normalize.js';
+
+export class HistoryStore {
+  private constructor(private readonly db: Database, private readonly runId: string, private readonly seq: number,
+    readonly previousRunId: string | undefined) {}
+
+  static async open(db: Database, path: string, runId: string, company: string): Promise<HistoryStore> {
+    try {
+      await db.run(`ATTACH ${sqlString(path)} AS history`);
+    } catch (error) {
+      const message = String((error as Error).message).split('\n')[0] ?? '';
+      const locked = /lock/i.test(message) ? ': another run is using it; wait for it, or pass --history to use another file' : '';
+      throw new InputError(`history store ${path} cannot be opened (${message})${locked}`);
+    }
+    await db.run(`CREATE TABLE IF NOT EXISTS history.runs (run_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, company VARCHAR NOT NULL,
+      d365_as_of VARCHAR, wms_as_of VARCHAR, finished_on VARCHAR, keys_compared INTEGER,
+      material_count INTEGER, material_absolute_value DOUBLE, material_net_value DOUBLE, timing_count INTEGER, immaterial_count INTEGER)`);
+    await db.run(`CREATE TABLE IF NOT EXISTS history.material_keys (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, runs_unbalanced INTEGER NOT NULL)`);
+    const existing = await db.all<{ seq: number }>('SELECT seq FROM history.runs WHERE run_id = $id', { id: runId });
+    const seq = existing[0]?.seq ?? (await db.one<{ next: number }>('SELECT coalesce(max(seq), 0) + 1 AS next FROM history.runs')).next;
+    const previous = await db.all<{ run_id: string }>(
+      'SELECT run_id FROM history.runs WHERE company = $company AND seq < $seq ORDER BY seq DESC LIMIT 1', { company, seq });
+    const previousRunId = previous[0]?.run_id;
+    if (previousRunId !== undefined) {
+      await db.run(`CREATE TEMP VIEW previous_material AS SELECT key, runs_unbalanced FROM history.material_keys
+        WHERE run_id = ${sqlString(previousRunId)}`);
+    }
+    return new HistoryStore(db, runId, seq, previousRunId);
+  }
+
+  /** The view of the previous run's Material keys, for the compare to join. */
+  get previousMaterialView(): string | undefined {
+    return this.previousRunId === undefined ? undefined : 'previous_material';
+  }
+
+  /** Stores this run in one transaction, replacing an earlier run of the same id. */
+  async record(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<void> {
+    const { db, runId } = this;
+    await db.run('CREATE TEMP TABLE this_run_material (key VARCHAR, runs_unbalanced DOUBLE)');
+    await db.append('this_run_material', discrepancies.filter((d) => d.classification === 'Material')
+      .map((d) => [keyString(d), d.runsUnbalanced]));
+    await db.run('BEGIN TRANSACTION');
+    try {
+      await db.run('DELETE FROM history.material_keys WHERE run_id = $id', { id: runId });
+      await db.run('DELETE FROM history.runs WHERE run_id = $id', { id: runId });
+      await db.run(`INSERT INTO history.runs VALUES ($id, $seq, $company, $d365, $wms, $finished, $keys, $mc, $abs, $net, $timing, $immaterial)`, {
+        id: runId, seq: this.seq, company: summary.company, d365: summary.d365AsOf, wms: summary.wmsAsOf,
+        finished: summary.finishedOn, keys: summary.keysCompared, mc: summary.material.count,
+        abs: summary.material.absoluteValue, net: summary.material.netValue,
+        timing: summary.classifications.Timing, immaterial: summary.classifications.Immaterial,
+      });
+      await db.run('INSERT INTO history.material_keys SELECT $id, key, runs_unbalanced::INTEGER FROM this_run_material', { id: runId });
+      await db.run('COMMIT');
+    } catch (error) {
+      await db.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** The company's runs up to and including this one, oldest first (at most `limit`). */
+  async trend(company: string, limit = 12): Promise<RunTrendPoint[]> {
+    const rows = await this.db.all<{ runId: string; d365AsOf: string; materialCount: number; materialAbsoluteValue: number; materialNetValue: number }>(
+      `SELECT * FROM (SELECT run_id AS runId, d365_as_of AS d365AsOf, material_count AS materialCount,
+         material_absolute_value AS materialAbsoluteValue, material_net_value AS materialNetValue, seq
+       FROM history.runs WHERE company = $company AND seq <= $seq ORDER BY seq DESC LIMIT $limit) ORDER BY seq`,
+      { company, seq: this.seq, limit });
+    return rows.map(({ runId, d365AsOf, materialCount, materialAbsoluteValue, materialNetValue }) =>
+      ({ runId, d365AsOf, materialCount, materialAbsoluteValue, materialNetValue }));
+  }
+}

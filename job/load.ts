@@ -1,0 +1,100 @@
+/**
+ * Loads one input file into a DuckDB table of text columns, in file order, keeping DuckDB's record of every
+ * malformed CSV line. DuckDB is the CSV and Parquet reader: any delimiter, quoted fields, UTF-8 with or without BOM.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { Reject, Source } from '../core/run.js';
+import { Database, ident } from './db.js';
+import { InputError } from './errors.js';
+import type { ScannableFile } from './sources.js';
+
+export interface LoadedTable {
+  source: Source;
+  file: ScannableFile;
+  table: string;
+  /** Header names as in the file. */
+  columns: string[];
+  /** Records DuckDB could parse; their rowid is their order in the file. */
+  parsed: number;
+  /** Malformed lines (wrong column count, bad quoting, bad encoding), already as rejects. */
+  malformed: Reject[];
+  delimiter: string;
+}
+
+export async function loadTable(db: Database, source: Source, file: ScannableFile, table: string): Promise<LoadedTable> {
+  const rejectsTable = `${table}_rejects`;
+  const scanTable = `${table}_scan`;
+  try {
+    if (file.kind === 'parquet') {
+      await db.run(`CREATE TABLE ${table} AS SELECT COLUMNS(*)::VARCHAR FROM read_parquet($path)`, { path: file.path });
+    } else {
+      await db.run(`CREATE TABLE ${table} AS SELECT * FROM read_csv($path, header = true, all_varchar = true,
+        store_rejects = true, rejects_table = '${rejectsTable}', rejects_scan = '${scanTable}')`, { path: file.path });
+    }
+  } catch (error) {
+    throw new InputError(`${file.label}: cannot be read as ${file.kind === 'parquet' ? 'Parquet' : 'CSV'} (${firstLine(error)}) (${source})`);
+  }
+  const columns = (await db.all<{ name: string }>(`SELECT column_name AS name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index`, { t: table }))
+    .map((c) => c.name);
+  const { parsed } = await db.one<{ parsed: number }>(`SELECT count(*) AS parsed FROM ${table}`);
+  let malformed: Reject[] = [];
+  let delimiter = ',';
+  if (file.kind === 'csv') {
+    const scan = await db.all<{ delimiter: string }>(`SELECT delimiter FROM ${scanTable} LIMIT 1`);
+    delimiter = scan[0]?.delimiter ?? ',';
+    const rows = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string; column_name: string | null }>(
+      `SELECT line, any_value(csv_line) AS csv_line, any_value(error_type) AS error_type,
+              any_value(error_message) AS error_message, any_value(column_name) AS column_name
+       FROM ${rejectsTable} GROUP BY line ORDER BY line`);
+    malformed = rows.map((r) => ({
+      source, file: file.label, line: r.line, raw: r.csv_line ?? '',
+      reason: `malformed CSV line: ${r.error_type.toLowerCase()}${r.column_name ? ` at column ${r.column_name}` : ''} (${r.error_message})`,
+    }));
+  }
+  return { source, file, table, columns, parsed, malformed, delimiter };
+}
+
+/** Finds a configured column in the header, case-insensitively; a missing one stops the run naming file, column and key. */
+export function requireColumn(loaded: LoadedTable, configKey: string, name: string): string {
+  const found = findColumn(loaded, name);
+  if (found === undefined) {
+    throw new InputError(`${loaded.file.label}: required column '${name}' is missing (${configKey}); `
+      + `the file has: ${loaded.columns.join(', ')}`);
+  }
+  return found;
+}
+
+export function findColumn(loaded: LoadedTable, name: string): string | undefined {
+  return loaded.columns.find((c) => c.toLowerCase() === name.toLowerCase());
+}
+
+/** `coalesce(trim("Column"), '')`, or '' when the column is not mapped. */
+export function textOf(column: string | undefined): string {
+  return column === undefined ? `''` : `coalesce(trim(${ident(column)}), '')`;
+}
+
+/**
+ * Turns record positions (rowid among parsed records) into file lines. DuckDB numbers lines by record with the
+ * header as line 1, and malformed records take their line without a row, so they are stepped over.
+ */
+export function lineNumberer(loaded: LoadedTable): (rowid: number) => number {
+  if (loaded.file.kind === 'parquet') return (rowid) => rowid + 1;
+  const skipped = loaded.malformed.map((r) => r.line);
+  return (rowid) => {
+    let line = rowid + 2;
+    for (const malformedLine of skipped) {
+      if (malformedLine <= line) line += 1;
+      else break;
+    }
+    return line;
+  };
+}
+
+/** The original record, written back with the file's own delimiter and quoting. */
+export function rawRecord(values: readonly unknown[], delimiter: string): string {
+  return stringify([values.map((v) => (v === null || v === undefined ? '' : String(v)))], { delimiter, record_delimiter: '' });
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0] ?? '';
+}

@@ -1,0 +1,53 @@
+/**
+ * The job's files: `discrepancies.csv`, `rejects.csv` (`source,file,line,reason,raw`) and `run.json`.
+ */
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify';
+import { DISCREPANCY_COLUMNS, discrepancyRecord, type Discrepancy } from '../core/discrepancy.js';
+import type { Reject, RunSummary } from '../core/run.js';
+
+/** A CSV file written as a stream, so a million rejects never sit in memory. */
+export class CsvFileWriter<Row extends object> {
+  private readonly stringifier;
+  private readonly done: Promise<unknown>;
+
+  constructor(path: string, columns: readonly string[]) {
+    const file = createWriteStream(path);
+    this.stringifier = stringify({ header: true, columns: [...columns], cast: { number: formatNumber } });
+    this.stringifier.pipe(file);
+    this.done = once(file, 'finish');
+  }
+
+  async write(row: Row): Promise<void> {
+    if (!this.stringifier.write(row)) await once(this.stringifier, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.stringifier.end();
+    await this.done;
+  }
+}
+
+/** Plain decimals, never exponent notation: spreadsheets and Dataverse read them as they are. */
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value) || Math.abs(value) >= 1e-6) return String(value + 0);
+  return value.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+export async function writeDiscrepancies(path: string, discrepancies: readonly Discrepancy[]): Promise<void> {
+  const writer = new CsvFileWriter(path, DISCREPANCY_COLUMNS);
+  for (const d of discrepancies) await writer.write(discrepancyRecord(d));
+  await writer.close();
+}
+
+export const REJECT_COLUMNS = ['source', 'file', 'line', 'reason', 'raw'] as const;
+export type RejectWriter = CsvFileWriter<Reject>;
+
+export function openRejects(path: string): RejectWriter {
+  return new CsvFileWriter(path, REJECT_COLUMNS);
+}
+
+export function writeRunJson(path: string, summary: RunSummary): void {
+  writeFileSync(path, `${JSON.stringify(summary, null, 2)}\n`);
+}

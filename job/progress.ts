@@ -1,0 +1,44 @@
+/** Progress of a long run on stderr: each phase, lines read per file, and the summary table at the end. */
+import type { RunSummary } from '../core/run.js';
+
+export class Progress {
+  private readonly started = Date.now();
+  private phaseStarted = Date.now();
+
+  constructor(private readonly write: ((text: string) => void) | undefined) {}
+
+  phase(name: string): void {
+    this.phaseStarted = Date.now();
+    this.write?.(`[${this.elapsed()}] ${name}\n`);
+  }
+
+  file(source: string, label: string, read: number, rejected: number): void {
+    const took = ((Date.now() - this.phaseStarted) / 1000).toFixed(1);
+    this.write?.(`[${this.elapsed()}]   ${source}: ${label}: ${read.toLocaleString('en-US')} lines read, `
+      + `${rejected.toLocaleString('en-US')} rejected (${took} s)\n`);
+  }
+
+  warn(message: string): void {
+    // Warnings go to stderr even when quiet: they change how the result should be read.
+    process.stderr.write(`warning: ${message}\n`);
+  }
+
+  summary(summary: RunSummary, outDir: string): void {
+    if (!this.write) return;
+    const n = (x: number) => x.toLocaleString('en-US');
+    const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const rows: Array<[string, string, string, string]> = [['file', 'read', 'accepted', 'rejected'],
+      ...summary.files.map((f): [string, string, string, string] => [`${f.source} (${f.file})`, n(f.read), n(f.accepted), n(f.rejected)])];
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const table = rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+    const c = summary.classifications;
+    this.write(`\n${table}\n\nkeys compared ${n(summary.keysCompared)}: Material ${n(c.Material)}, Timing ${n(c.Timing)}, `
+      + `Immaterial ${n(c.Immaterial)}, Balanced ${n(c.Balanced)}\n`
+      + `material value: absolute ${money(summary.material.absoluteValue)}, net ${money(summary.material.netValue)}\n`
+      + `run ${summary.runId} written to ${outDir} in ${this.elapsed()}\n`);
+  }
+
+  private elapsed(): string {
+    return `${((Date.now() - this.started) / 1000).toFixed(1)} s`;
+  }
+}
