@@ -48,7 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     await reconcile({
       configPath: values.config!, outDir: values.out!, historyPath: values.history, runId: values['run-id'],
-      progress: values.quiet ? undefined : io.stderr, memoryLimit: values['memory-limit'],
+      progress: values.quiet ? undefined : io.stderr, warnings: io.stderr, memoryLimit: values['memory-limit'],
     });
     return 0;
   } catch (error) {

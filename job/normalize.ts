@@ -163,7 +163,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   const sku = textOf(column('item', true));
   const facility = textOf(column('facility', true));
   const quantityText = textOf(column('quantity', true));
-  const unit = columns.unit ? `lower(${textOf(column('unit', true))})` : undefined;
+  const unit = columns.unit ? textOf(column('unit', true)) : undefined;
   const compareStatus = mappings.level.includes('status');
   const status = compareStatus ? textOf(column('status', true)) : `''`;
   const { units, facilities, statuses } = mappings.config.mappings;

@@ -5,7 +5,8 @@ export class Progress {
   private readonly started = Date.now();
   private phaseStarted = Date.now();
 
-  constructor(private readonly write: ((text: string) => void) | undefined) {}
+  constructor(private readonly write: ((text: string) => void) | undefined,
+    private readonly writeWarning: ((text: string) => void) | undefined) {}
 
   phase(name: string): void {
     this.phaseStarted = Date.now();
@@ -19,8 +20,8 @@ export class Progress {
   }
 
   warn(message: string): void {
-    // Warnings go to stderr even when quiet: they change how the result should be read.
-    process.stderr.write(`warning: ${message}\n`);
+    // Warnings show even when quiet: they change how the result should be read.
+    this.writeWarning?.(`warning: ${message}\n`);
   }
 
   summary(summary: RunSummary, outDir: string): void {

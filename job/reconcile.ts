@@ -27,6 +27,8 @@ export interface ReconcileOptions {
   runId?: string | undefined;
   /** Where progress goes; undefined for quiet. */
   progress?: ((text: string) => void) | undefined;
+  /** Where warnings go, also when progress is quiet. */
+  warnings?: ((text: string) => void) | undefined;
   memoryLimit?: string | undefined;
 }
 
@@ -39,7 +41,7 @@ export function defaultRunId(company: string, d365AsOf: string): string {
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const startedOn = new Date().toISOString();
-  const progress = new Progress(options.progress);
+  const progress = new Progress(options.progress, options.warnings);
   const { config, resolvePath } = loadConfig(options.configPath);
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
