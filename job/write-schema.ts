@@ -1,5 +1,6 @@
-/** `npm run schema`: writes job/config.schema.json for editors. */
+/** `npm run schema` (from the repository root): writes job/config.schema.json for editors. */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { configJsonSchemaText } from './config-schema.js';
 
-writeFileSync(new URL('../../job/config.schema.json', import.meta.url), configJsonSchemaText());
+writeFileSync(resolve('job', 'config.schema.json'), configJsonSchemaText());
