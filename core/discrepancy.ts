@@ -12,6 +12,17 @@ export const DISCREPANCY_COLUMNS = [
   'classification', 'rule', 'runsUnbalanced', 'flags',
 ] as const;
 
+/** One object literal with every field, so all discrepancies share one shape (spreading 25 fields does not). */
+export function discrepancyOf(k: ComparisonKey, a: Assessment): Discrepancy {
+  return {
+    company: k.company, item: k.item, color: k.color, size: k.size, style: k.style, config: k.config, version: k.version,
+    site: k.site, warehouse: k.warehouse, location: k.location, batch: k.batch, serial: k.serial, status: k.status, owner: k.owner,
+    d365Qty: a.d365Qty, wmsQty: a.wmsQty, inFlightQty: a.inFlightQty, qtyVariance: a.qtyVariance, residual: a.residual,
+    unitCost: a.unitCost, valueVariance: a.valueVariance, classification: a.classification, rule: a.rule,
+    runsUnbalanced: a.runsUnbalanced, flags: a.flags,
+  };
+}
+
 /** Largest value first, so finance reads the differences that matter at the top; the key breaks ties. */
 export function byValueImpact(a: Discrepancy, b: Discrepancy): number {
   const byValue = Math.abs(b.valueVariance) - Math.abs(a.valueVariance);
@@ -24,6 +35,7 @@ export function byValueImpact(a: Discrepancy, b: Discrepancy): number {
   return 0;
 }
 
-export function discrepancyRecord(d: Discrepancy): Record<(typeof DISCREPANCY_COLUMNS)[number], string | number> {
-  return { ...d, flags: d.flags.join(';') };
+/** The values of a discrepancy in column order, flags `;`-separated. */
+export function discrepancyValues(d: Discrepancy): Array<string | number> {
+  return DISCREPANCY_COLUMNS.map((column) => (column === 'flags' ? d.flags.join(';') : d[column]));
 }

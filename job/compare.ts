@@ -1,20 +1,21 @@
 /**
- * The compare (DOMAIN.md §3–§4) in DuckDB: sum accepted lines up to the compare level, full outer join D365,
- * WMS and in-flight quantities, and hand every key that is not plainly balanced to `core/` for classification.
+ * The compare (DOMAIN.md §3–§4) in DuckDB: full outer join of D365, WMS and in-flight quantities at the compare
+ * level, and every key that is not plainly balanced handed to `core/` for classification.
  * The SQL is portable: the same statements run on a distributed engine over the same files.
  */
-import { assessKey, type CostCandidates, type KeyQuantities } from '../core/classification.js';
+import { assessKey } from '../core/classification.js';
 import type { ThresholdRule } from '../core/config.js';
-import type { Discrepancy } from '../core/discrepancy.js';
-import { KEY_FIELDS, comparedFields, type ComparisonKey, type LevelField } from '../core/keys.js';
+import { discrepancyOf, type Discrepancy } from '../core/discrepancy.js';
+import { KEY_FIELDS, KEY_SEPARATOR, comparedFields, type ComparisonKey, type LevelField } from '../core/keys.js';
 import type { Database } from './db.js';
 
 export interface CompareInputs {
   level: readonly LevelField[];
-  d365Keys: string;
-  wmsLines: string;
-  inFlightLines: string | undefined;
-  valuationLines: { view: string; hasSite: boolean; hasWarehouse: boolean } | undefined;
+  /** Queries of accepted quantities at the compare level: `key` (core's keyString) and `qty`. */
+  d365: string;
+  wms: string;
+  inFlight: string | undefined;
+  valuation: { view: string; hasSite: boolean; hasWarehouse: boolean } | undefined;
   /** The previous run's Material keys with their streak, or undefined when there is no previous run. */
   previousMaterial: string | undefined;
 }
@@ -26,73 +27,64 @@ export interface CompareResult {
   keysWithoutRule: number;
 }
 
-/** The SQL that writes a key as one string, identical to core's keyString. */
-export function keyStringSql(alias: string, compared: readonly string[]): string {
-  return `concat_ws(chr(31), ${KEY_FIELDS.map((f) => (compared.includes(f) ? `${alias}.${f}` : `''`)).join(', ')})`;
-}
+/** Positions of fields in a key string (DuckDB lists count from 1). */
+const part = (field: (typeof KEY_FIELDS)[number]) => `parts[${KEY_FIELDS.indexOf(field) + 1}]`;
 
 export async function compareSnapshots(db: Database, inputs: CompareInputs,
   rules: readonly ThresholdRule[], auditAfterRuns: number): Promise<CompareResult> {
   const fields = comparedFields(inputs.level);
-  const list = fields.join(', ');
-  await db.run(`CREATE TABLE d365_at_level AS SELECT ${list}, sum(qty) AS d365_qty FROM ${inputs.d365Keys} GROUP BY ${list}`);
-  await db.run(`CREATE TABLE wms_at_level AS SELECT ${list}, sum(qty) AS wms_qty FROM ${inputs.wmsLines} WHERE reason IS NULL GROUP BY ${list}`);
-  let inFlightJoin = '';
-  if (inputs.inFlightLines) {
-    await db.run(`CREATE TABLE inflight_at_level AS SELECT ${list}, sum(qty) AS inflight_qty FROM ${inputs.inFlightLines}
-      WHERE reason IS NULL GROUP BY ${list}`);
-    inFlightJoin = `FULL JOIN inflight_at_level USING (${list})`;
-  }
-  await db.run(`CREATE TABLE compared AS SELECT ${list},
-      coalesce(d365_qty, 0) AS d365_qty, coalesce(wms_qty, 0) AS wms_qty,
-      ${inputs.inFlightLines ? 'coalesce(inflight_qty, 0)' : '0::DOUBLE'} AS inflight_qty,
-      d365_qty IS NOT NULL AS on_d365, wms_qty IS NOT NULL AS on_wms
-    FROM d365_at_level FULL JOIN wms_at_level USING (${list}) ${inFlightJoin}`);
+  const joined = `(${inputs.d365}) d FULL JOIN (${inputs.wms}) w USING (key)`
+    + (inputs.inFlight ? ` FULL JOIN (${inputs.inFlight}) i USING (key)` : '');
 
   const costJoins: string[] = [];
   let costColumns = 'NULL::DOUBLE AS cost_warehouse, NULL::DOUBLE AS cost_item';
-  const valuation = inputs.valuationLines;
+  const valuation = inputs.valuation;
   if (valuation) {
     // Average unit cost = amount / quantity at each level; a level whose quantity nets to 0 has no cost.
     const finer = [valuation.hasSite && fields.includes('site') ? 'site' : undefined,
-      valuation.hasWarehouse && fields.includes('warehouse') ? 'warehouse' : undefined].filter((f): f is string => f !== undefined);
+      valuation.hasWarehouse && fields.includes('warehouse') ? 'warehouse' : undefined]
+      .filter((f): f is 'site' | 'warehouse' => f !== undefined);
     await db.run(`CREATE TABLE cost_by_item AS SELECT item, sum(amount) / nullif(sum(qty), 0) AS cost
       FROM ${valuation.view} WHERE reason IS NULL GROUP BY item`);
-    costJoins.push('LEFT JOIN cost_by_item ci ON ci.item = c.item');
+    costJoins.push(`LEFT JOIN cost_by_item ci ON ci.item = ${part('item')}`);
+    costColumns = 'NULL::DOUBLE AS cost_warehouse, ci.cost AS cost_item';
     if (finer.length > 0) {
       await db.run(`CREATE TABLE cost_by_warehouse AS SELECT item, ${finer.join(', ')}, sum(amount) / nullif(sum(qty), 0) AS cost
         FROM ${valuation.view} WHERE reason IS NULL GROUP BY item, ${finer.join(', ')}`);
-      costJoins.push(`LEFT JOIN cost_by_warehouse cw ON cw.item = c.item AND ${finer.map((f) => `cw.${f} = c.${f}`).join(' AND ')}`);
+      costJoins.push(`LEFT JOIN cost_by_warehouse cw ON cw.item = ${part('item')} AND ${finer.map((f) => `cw.${f} = ${part(f)}`).join(' AND ')}`);
       costColumns = 'cw.cost AS cost_warehouse, ci.cost AS cost_item';
-    } else {
-      costColumns = 'NULL::DOUBLE AS cost_warehouse, ci.cost AS cost_item';
     }
   }
-  const historyJoin = inputs.previousMaterial
-    ? `LEFT JOIN ${inputs.previousMaterial} h ON h.key = ${keyStringSql('c', fields)}`
-    : '';
+  const history = inputs.previousMaterial
+    ? { join: `LEFT JOIN ${inputs.previousMaterial} h ON h.key = c.key`, column: 'coalesce(h.runs_unbalanced, 0)' }
+    : { join: '', column: '0' };
 
-  const { keysCompared } = await db.one<{ keysCompared: number }>('SELECT count(*) AS keysCompared FROM compared');
+  // The filter is loose on purpose: core decides what is balanced, SQL only skips the plainly equal.
+  await db.run(`CREATE TABLE candidates AS
+    WITH c AS (SELECT key, string_split(key, chr(31)) AS parts, coalesce(d.qty, 0) AS d365_qty, coalesce(w.qty, 0) AS wms_qty,
+        ${inputs.inFlight ? 'coalesce(i.qty, 0)' : '0::DOUBLE'} AS inflight_qty,
+        d.qty IS NOT NULL AS on_d365, w.qty IS NOT NULL AS on_wms
+      FROM ${joined}
+      WHERE abs(coalesce(w.qty, 0) - coalesce(d.qty, 0)) > 1e-9 ${inputs.inFlight ? 'OR abs(coalesce(i.qty, 0)) > 1e-9' : ''})
+    SELECT c.key, c.d365_qty, c.wms_qty, c.inflight_qty, c.on_d365, c.on_wms, ${costColumns}, ${history.column} AS previous_runs
+    FROM c ${costJoins.join(' ')} ${history.join}`);
+  const { keysCompared } = await db.one<{ keysCompared: number }>(`SELECT count(*) AS keysCompared FROM ${joined}`);
+
+  const rows = await db.columns('SELECT * FROM candidates');
   const discrepancies: Discrepancy[] = [];
   let keysWithoutRule = 0;
-  // The filter is loose on purpose: core decides what is balanced, SQL only skips the plainly equal.
-  const candidates = db.stream<Record<string, unknown>>(`SELECT c.*, ${costColumns},
-      ${inputs.previousMaterial ? 'coalesce(h.runs_unbalanced, 0)' : '0'} AS previous_runs
-    FROM compared c ${costJoins.join(' ')} ${historyJoin}
-    WHERE abs(c.wms_qty - c.d365_qty) > 1e-9 OR abs(c.inflight_qty) > 1e-9`);
-  for await (const chunk of candidates) {
-    for (const row of chunk) {
-      const key = Object.fromEntries(KEY_FIELDS.map((f) => [f, fields.includes(f) ? String(row[f] ?? '') : ''])) as ComparisonKey;
-      const quantities: KeyQuantities = {
-        d365Qty: Number(row.d365_qty), wmsQty: Number(row.wms_qty), inFlightQty: Number(row.inflight_qty),
-        onD365: Boolean(row.on_d365), onWms: Boolean(row.on_wms),
-      };
-      const costs: CostCandidates = { warehouseLevel: finiteOrNull(row.cost_warehouse), itemLevel: finiteOrNull(row.cost_item) };
-      const assessed = assessKey(key, quantities, costs, { rules, previousRunsUnbalanced: Number(row.previous_runs), auditAfterRuns });
-      if (assessed.classification === 'Balanced') continue;
-      if (assessed.residual !== 0 && assessed.rule === '') keysWithoutRule += 1;
-      discrepancies.push({ ...key, ...assessed });
-    }
+  for (let i = 0; i < rows.key!.length; i += 1) {
+    const values = String(rows.key![i]).split(KEY_SEPARATOR);
+    const key = {} as ComparisonKey;
+    KEY_FIELDS.forEach((field, n) => { key[field] = values[n] ?? ''; });
+    const assessed = assessKey(key, {
+      d365Qty: rows.d365_qty![i] as number, wmsQty: rows.wms_qty![i] as number, inFlightQty: rows.inflight_qty![i] as number,
+      onD365: rows.on_d365![i] as boolean, onWms: rows.on_wms![i] as boolean,
+    }, { warehouseLevel: finiteOrNull(rows.cost_warehouse![i]), itemLevel: finiteOrNull(rows.cost_item![i]) },
+    { rules, previousRunsUnbalanced: rows.previous_runs![i] as number, auditAfterRuns });
+    if (assessed.classification === 'Balanced') continue;
+    if (assessed.residual !== 0 && assessed.rule === '') keysWithoutRule += 1;
+    discrepancies.push(discrepancyOf(key, assessed));
   }
   return { keysCompared, discrepancies, balanced: keysCompared - discrepancies.length, keysWithoutRule };
 }

@@ -5,7 +5,7 @@
  */
 import type { ItemMappingTarget, ReconcileConfig } from '../core/config.js';
 import { D365_FORMATS } from '../core/formats.js';
-import { LEVEL_FIELDS, PRODUCT_DIMENSIONS, type LevelField } from '../core/keys.js';
+import { KEY_FIELDS, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type LevelField } from '../core/keys.js';
 import { mapFacility, mapItem, mapStatus, unitFactor } from '../core/mappings.js';
 import type { Database } from './db.js';
 import { findColumn, requireColumn, textOf, type LoadedTable } from './load.js';
@@ -16,7 +16,12 @@ export interface NormalizedLines {
   view: string;
   /** A view of lines rejected because their key repeats an earlier line: `rec`, `first_rec`. */
   repeats: string | undefined;
+  /** SQL giving the number of rejected records (repeats included) without scanning the file again where possible. */
+  rejectedCount: string;
 }
+
+/** Accepted quantities at the compare level: `key` (core's keyString) and `qty`. */
+export interface AtLevel { relation: string }
 
 export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
@@ -83,16 +88,40 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
       ${reasons(quantity.reason, `CASE WHEN l.item = '' THEN 'item is empty' END`, companyReason)} AS reason
     FROM l ${joins.join(' ')}`);
 
-  // The file's own key is every key field it has, so finer lines are summed, not mistaken for repeats.
-  // A key that repeats keeps its first line; later ones are rejected (a duplicated export doubles variances).
-  const fileKey = ['company', 'item', ...PRODUCT_DIMENSIONS,
-    ...LEVEL_FIELDS.filter((f) => (f === 'site' ? true : fields[f] !== `''`))].join(', ');
-  await db.run(`CREATE TABLE d365_keys AS SELECT ${fileKey}, arg_min(qty, rec) AS qty, min(rec) AS first_rec,
-    count(*) AS lines FROM ${view} WHERE reason IS NULL GROUP BY ${fileKey}`);
-  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec FROM ${view} l
-    JOIN (SELECT * FROM d365_keys WHERE lines > 1) k USING (${fileKey})
-    WHERE l.reason IS NULL AND l.rec <> k.first_rec`);
-  return { loaded, view, repeats: 'd365_repeats' };
+  // Keys are one string (core's keyString), which DuckDB groups and joins several times faster than 14 columns.
+  // The file's own key adds the fields it has beyond the level, so finer lines are summed, not taken for repeats;
+  // a key that repeats keeps its first line and later ones are rejected (a duplicated export doubles variances).
+  // Rejected lines are grouped apart (accepted = false), so the same pass counts them.
+  const finer = LEVEL_FIELDS.filter((f) => !level.includes(f) && (f === 'site' || fields[f] !== `''`));
+  const finerKey = finer.length > 0 ? `concat_ws(chr(31), ${finer.join(', ')})` : `''`;
+  const levelKey = keyStringSql(comparedFields(level));
+  await db.run(`CREATE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AS accepted,
+    arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines FROM ${view} GROUP BY ALL`);
+  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec
+    FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer FROM ${view} WHERE reason IS NULL) l
+    JOIN (SELECT * FROM d365_keys WHERE accepted AND lines > 1) k USING (key, finer)
+    WHERE l.rec <> k.first_rec`);
+  const rejectedCount = `SELECT coalesce(sum(CASE WHEN accepted THEN lines - 1 ELSE lines END), 0) AS n FROM d365_keys
+    WHERE NOT accepted OR lines > 1`;
+  return { loaded, view, repeats: 'd365_repeats', rejectedCount };
+}
+
+/**
+ * D365 quantities at the compare level. When the file's fields beyond the level hold one value throughout
+ * (no serials, no owners), its per-key table already is at the level and is used as it is.
+ */
+export async function d365AtLevel(db: Database): Promise<AtLevel> {
+  const { oneValue } = await db.one<{ oneValue: boolean | null }>('SELECT min(finer) = max(finer) AS oneValue FROM d365_keys WHERE accepted');
+  if (oneValue === false) {
+    await db.run('CREATE TABLE d365_at_level AS SELECT key, sum(qty) AS qty FROM d365_keys WHERE accepted GROUP BY key');
+    return { relation: 'd365_at_level' };
+  }
+  return { relation: 'SELECT key, qty FROM d365_keys WHERE accepted' };
+}
+
+/** The SQL of a key as one string, identical to core's keyString: fields not compared are empty. */
+export function keyStringSql(compared: readonly string[]): string {
+  return `concat_ws(chr(31), ${KEY_FIELDS.map((f) => (compared.includes(f) ? f : `''`)).join(', ')})`;
 }
 
 /** Valuation lines: item, site, warehouse, quantity and amount, for the unit cost of a key. */
@@ -113,7 +142,7 @@ export async function normalizeValuation(db: Database, loaded: LoadedTable,
       ${reasons(quantity.reason, `CASE WHEN l.item = '' THEN 'item is empty' END`,
     `CASE WHEN ${amount} IS NULL OR NOT isfinite(${amount}) THEN 'amount ''' || l.amount_text || ''' is not a number' END`)} AS reason
     FROM l`);
-  return { loaded, view, repeats: undefined };
+  return { loaded, view, repeats: undefined, rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL` };
 }
 
 /** The SKU cross-reference file, as a map. An empty SKU or item is rejected, and a repeated SKU after its first line. */
@@ -137,7 +166,8 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
     items.set(row.sku!, { item: row.item!, ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, row[d] ?? ''])) });
   }
   await db.run(`CREATE VIEW item_xref_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
-  return { loaded, view, repeats: 'item_xref_repeats', items };
+  return { loaded, view, repeats: 'item_xref_repeats', items,
+    rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL OR rec <> first_rec` };
 }
 
 export interface WmsMappings {
@@ -153,7 +183,7 @@ type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
  * units converted into the D365 inventory unit.
  */
 export async function normalizeWms(db: Database, loaded: LoadedTable, configKey: 'wms.onHand' | 'wms.inFlight',
-  columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines> {
+  columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel }> {
   const prefix = configKey === 'wms.onHand' ? 'wms' : 'inflight';
   const column = (field: keyof WmsColumns, required: boolean) => {
     const name = columns[field];
@@ -168,54 +198,53 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   const status = compareStatus ? textOf(column('status', true)) : `''`;
   const { units, facilities, statuses } = mappings.config.mappings;
 
-  // One decision per distinct value, made by the rules in core/.
-  await db.run(`CREATE TABLE ${prefix}_item_map (sku VARCHAR, item VARCHAR,
-    ${PRODUCT_DIMENSIONS.map((d) => `${d} VARCHAR`).join(', ')}, reason VARCHAR)`);
-  const skus = await db.all<{ sku: string }>(`SELECT DISTINCT ${sku} AS sku FROM ${loaded.table}`);
-  await db.append(`${prefix}_item_map`, skus.map(({ sku: code }) => {
-    const mapped = mapItem(mappings.items, code);
-    if (!mapped.ok) return [code, null, ...PRODUCT_DIMENSIONS.map(() => null), mapped.reason];
-    // Dimensions from the cross-reference win; an SKU it does not list keeps the WMS's own dimension columns.
-    const listed = mappings.items.has(code);
-    return [code, mapped.value.item, ...PRODUCT_DIMENSIONS.map((d) => (listed ? mapped.value[d] ?? '' : null)), null];
-  }));
-
+  // One decision per distinct value, made by the rules in core/ and joined back; one scan finds the values.
+  const distinct = await db.columns(`SELECT sku, unit, facility, status_word, GROUPING(sku, unit) = 0 AS is_item, GROUPING(facility) = 0 AS is_facility
+    FROM (SELECT ${sku} AS sku, ${unit ?? `''`} AS unit, ${facility} AS facility, ${status} AS status_word FROM ${loaded.table})
+    GROUP BY GROUPING SETS ((sku, unit), (facility), (status_word))`);
+  const itemRows: Array<Array<string | number | null>> = [];
+  const facilityRows: Array<Array<string | null>> = [];
+  const statusRows: Array<Array<string | null>> = [];
+  distinct.sku!.forEach((_, i) => {
+    if (distinct.is_item![i]) {
+      const code = String(distinct.sku![i]);
+      const unitWritten = String(distinct.unit![i]);
+      const mapped = mapItem(mappings.items, code);
+      if (!mapped.ok) { itemRows.push([code, unitWritten, null, ...PRODUCT_DIMENSIONS.map(() => null), null, mapped.reason]); return; }
+      // Dimensions from the cross-reference win; an SKU it does not list keeps the WMS's own dimension columns.
+      const listed = mappings.items.has(code);
+      const dims = PRODUCT_DIMENSIONS.map((d) => (listed ? mapped.value[d] ?? '' : null));
+      const factor = unit === undefined ? { ok: true as const, value: 1 } : unitFactor(units, mapped.value.item, unitWritten);
+      itemRows.push([code, unitWritten, mapped.value.item, ...dims, factor.ok ? factor.value : null, factor.ok ? null : factor.reason]);
+    } else if (distinct.is_facility![i]) {
+      const code = String(distinct.facility![i]);
+      const mapped = mapFacility(facilities, code);
+      facilityRows.push(mapped.ok ? [code, mapped.value.site, mapped.value.warehouse, null] : [code, null, null, mapped.reason]);
+    } else {
+      const word = String(distinct.status_word![i]);
+      const mapped = mapStatus(statuses, word);
+      statusRows.push(mapped.ok ? [word, mapped.value, null] : [word, null, mapped.reason]);
+    }
+  });
+  await db.run(`CREATE TABLE ${prefix}_item_map (sku VARCHAR, unit VARCHAR, item VARCHAR,
+    ${PRODUCT_DIMENSIONS.map((d) => `${d} VARCHAR`).join(', ')}, factor DOUBLE, reason VARCHAR)`);
+  await db.append(`${prefix}_item_map`, itemRows);
   await db.run(`CREATE TABLE ${prefix}_facility_map (facility VARCHAR, site VARCHAR, warehouse VARCHAR, reason VARCHAR)`);
-  const codes = await db.all<{ facility: string }>(`SELECT DISTINCT ${facility} AS facility FROM ${loaded.table}`);
-  await db.append(`${prefix}_facility_map`, codes.map(({ facility: code }) => {
-    const mapped = mapFacility(facilities, code);
-    return mapped.ok ? [code, mapped.value.site, mapped.value.warehouse, null] : [code, null, null, mapped.reason];
-  }));
+  await db.append(`${prefix}_facility_map`, facilityRows);
 
   const quantity = quantitySql('l.qty_text');
-  const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku`, `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
+  const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku AND im.unit = l.unit`,
+    `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
   const why = [quantity.reason, 'im.reason', 'fm.reason'];
   let statusValue = `''`;
   if (compareStatus) {
     await db.run(`CREATE TABLE ${prefix}_status_map (word VARCHAR, status VARCHAR, reason VARCHAR)`);
-    const words = await db.all<{ word: string }>(`SELECT DISTINCT ${status} AS word FROM ${loaded.table}`);
-    await db.append(`${prefix}_status_map`, words.map(({ word }) => {
-      const mapped = mapStatus(statuses, word);
-      return mapped.ok ? [word, mapped.value, null] : [word, null, mapped.reason];
-    }));
+    await db.append(`${prefix}_status_map`, statusRows);
     joins.push(`LEFT JOIN ${prefix}_status_map sm ON sm.word = l.status_word`);
     why.push('sm.reason');
     statusValue = 'sm.status';
   }
-  let factor = '1';
-  if (unit !== undefined) {
-    await db.run(`CREATE TABLE ${prefix}_unit_map (sku VARCHAR, unit VARCHAR, factor DOUBLE, reason VARCHAR)`);
-    const pairs = await db.all<{ sku: string; unit: string }>(`SELECT DISTINCT ${sku} AS sku, ${unit} AS unit FROM ${loaded.table}`);
-    await db.append(`${prefix}_unit_map`, pairs.map((pair) => {
-      const item = mapItem(mappings.items, pair.sku);
-      if (!item.ok) return [pair.sku, pair.unit, null, null]; // the item's own reason is reported
-      const mapped = unitFactor(units, item.value.item, pair.unit);
-      return mapped.ok ? [pair.sku, pair.unit, mapped.value, null] : [pair.sku, pair.unit, null, mapped.reason];
-    }));
-    joins.push(`LEFT JOIN ${prefix}_unit_map um ON um.sku = l.sku AND um.unit = l.unit`);
-    why.push('um.reason');
-    factor = 'um.factor';
-  }
+  const factor = 'im.factor';
 
   const levelText = (field: 'location' | 'batch' | 'serial' | 'owner') =>
     (mappings.level.includes(field) ? textOf(column(field, true)) : `''`);
@@ -235,5 +264,12 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
       ${quantity.value} * ${factor} AS qty,
       ${reasons(...why)} AS reason
     FROM l ${joins.join('\n    ')}`);
-  return { loaded, view, repeats: undefined };
+  // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
+  await db.run(`CREATE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
+    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} GROUP BY ALL`);
+  return {
+    loaded, view, repeats: undefined,
+    rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
+    atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },
+  };
 }

@@ -15,7 +15,7 @@ import { compareSnapshots } from './compare.js';
 import { Database } from './db.js';
 import { HistoryStore } from './history-store.js';
 import { lineNumberer, loadTable, rawRecord, type LoadedTable } from './load.js';
-import { d365ColumnMap, normalizeD365, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines } from './normalize.js';
+import { d365AtLevel, d365ColumnMap, normalizeD365, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines } from './normalize.js';
 import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from './outputs.js';
 import { Progress } from './progress.js';
 import { openSource, type SourceSpec } from './sources.js';
@@ -95,7 +95,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const mappings = { config, items, level };
     const wms = await normalizeWms(db, await open('wms.onHand', config.wms.onHand, 'wms_raw'), 'wms.onHand', wmsColumns, mappings);
     files.push({ normalized: wms });
-    let inFlight: NormalizedLines | undefined;
+    let inFlight: Awaited<ReturnType<typeof normalizeWms>> | undefined;
     if (config.wms.inFlight) {
       inFlight = await normalizeWms(db, await open('wms.inFlight', config.wms.inFlight, 'inflight_raw'), 'wms.inFlight',
         config.wms.inFlight.columns, mappings);
@@ -108,8 +108,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     progress.phase(`comparing at ${['item', ...level].join(' + ')}`);
     const compared = await compareSnapshots(db, {
-      level, d365Keys: 'd365_keys', wmsLines: wms.view, inFlightLines: inFlight?.view, valuationLines: valuation,
-      previousMaterial: history.previousMaterialView,
+      level, d365: (await d365AtLevel(db)).relation, wms: wms.atLevel.relation,
+      inFlight: inFlight?.atLevel.relation, valuation, previousMaterial: history.previousMaterialView,
     }, config.thresholds, config.audit.afterRuns);
     if (compared.keysWithoutRule > 0) {
       warn(`${compared.keysWithoutRule} keys matched no threshold rule and were classified Material (add a rule without scope to cover them)`);
@@ -127,7 +127,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     progress.phase('writing discrepancies.csv');
     const discrepancies = compared.discrepancies.sort(byValueImpact);
-    await writeDiscrepancies(join(outDir, 'discrepancies.csv'), discrepancies);
+    writeDiscrepancies(join(outDir, 'discrepancies.csv'), discrepancies);
 
     const classifications = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, 0])) as Record<Classification, number>;
     classifications.Balanced = compared.balanced;
@@ -160,6 +160,12 @@ async function writeRejects(db: Database, normalized: NormalizedLines, out: Reje
   const { loaded, view, repeats } = normalized;
   const lineOf = lineNumberer(loaded);
   const malformed = [...loaded.malformed];
+  const read = loaded.parsed + loaded.malformed.length;
+  const { n: rejected } = await db.one<{ n: number }>(normalized.rejectedCount);
+  if (rejected === 0) {
+    for (const reject of malformed) await out.write(reject);
+    return { source: loaded.source, file: loaded.file.label, read, accepted: loaded.parsed, rejected: malformed.length };
+  }
   const repeatsSql = repeats ? `UNION ALL SELECT rec, NULL AS reason, first_rec FROM ${repeats}` : '';
   let rejectedRecords = 0;
   const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec, raw.* EXCLUDE (rec)
@@ -178,7 +184,6 @@ async function writeRejects(db: Database, normalized: NormalizedLines, out: Reje
     }
   }
   for (const reject of malformed) await out.write(reject);
-  const read = loaded.parsed + loaded.malformed.length;
   return {
     source: loaded.source, file: loaded.file.label, read,
     accepted: loaded.parsed - rejectedRecords, rejected: rejectedRecords + loaded.malformed.length,
