@@ -1,0 +1,39 @@
+/**
+ * The solution's environment variables (issue "Dataverse solution"): what an admin sets after import, and what the
+ * web resources read to post to Inventory Visibility.
+ */
+import { PUBLISHER } from './schema.js';
+
+/** environmentvariabledefinition.type values. */
+export const ENVIRONMENT_VARIABLE_TYPES = { String: 100000000, Number: 100000001, Boolean: 100000002, JSON: 100000003 } as const;
+
+export interface EnvironmentVariableDefinition {
+  schemaName: string;
+  displayName: string;
+  description: string;
+  type: keyof typeof ENVIRONMENT_VARIABLE_TYPES;
+  defaultValue?: string;
+}
+
+const v = (name: string, displayName: string, type: EnvironmentVariableDefinition['type'], description: string,
+  defaultValue?: string): EnvironmentVariableDefinition =>
+  ({ schemaName: `${PUBLISHER.prefix}_${name}`, displayName, description, type, ...(defaultValue === undefined ? {} : { defaultValue }) });
+
+export const ENVIRONMENT_VARIABLES = {
+  ivEndpoint: v('IVEndpoint', 'Inventory Visibility endpoint', 'String',
+    'The IV service endpoint, e.g. https://inventoryservice.<region>-il<island>.gateway.prod.island.powerapps.com (IV app: Admin settings → Show service details). Use the one D365 uses.'),
+  ivEnvironmentId: v('IVEnvironmentId', 'Inventory Visibility environment id', 'String',
+    'The Lifecycle Services environment id of the D365 environment that IV serves'),
+  ivQuantityDataSource: v('IVQuantityDataSource', 'IV quantity data source', 'String',
+    'The custom IV data source corrections are posted to; never fno (IV refuses API writes to it)', 'ibal'),
+  ivPhysicalMeasure: v('IVPhysicalMeasure', 'IV physical measure', 'String',
+    'The physical measure of the data source that IV maps to on-hand', 'adjustment'),
+  ivMaxLinesPerCall: v('IVMaxLinesPerCall', 'Max lines per IV call', 'Number',
+    'Lines sent in one adjustment bulk call (the documented limit of the sibling bulk APIs is 512)', '512'),
+  ivCreateWithSync: v('IVCreateWithSync', 'Create with IV sync', 'Boolean',
+    'Pass createWithIVSync=true: IV creates the D365 adjustment journal as it posts', 'no'),
+  d365JournalNameId: v('D365JournalNameId', 'D365 journal name', 'String',
+    'Optional inventory adjustment journal name (fnoJournalNameId) IV uses for the journals it creates'),
+  tokenBrokerUrl: v('TokenBrokerUrl', 'Token broker URL', 'String',
+    'The service that issues IV tokens to the web resources (a client secret never goes into a web resource)'),
+} as const satisfies Record<string, EnvironmentVariableDefinition>;

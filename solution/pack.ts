@@ -1,0 +1,214 @@
+/**
+ * The packer: solution/src (SolutionPackager layout) plus the table definitions in core/ → importable
+ * unmanaged and managed solution zips, laid out like Microsoft's own exports (solution.md §1).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync, strToU8 } from 'fflate';
+import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../core/dataverse/environment.js';
+import { PUBLISHER, SOLUTION_UNIQUE_NAME, type TableDefinition } from '../core/dataverse/schema.js';
+import { TABLES } from '../core/dataverse/tables.js';
+import { entityChildren, relationshipElements } from './entity-xml.js';
+import { attributesOf, childrenOf, elementOf, ordered, parseOrdered, xmlDocument, type Ordered } from './xml.js';
+
+/** Every entry gets this timestamp, so packing the same source twice gives the same bytes. */
+const FIXED_TIME = new Date('2026-01-01T00:00:00Z');
+
+/** RootComponent type codes (solution.md §1.3). */
+const COMPONENT = { entity: 1, role: 20, savedQuery: 26, chart: 59, webResource: 61, siteMap: 62, control: 66, fieldSecurityProfile: 70, appModule: 80, environmentVariable: 380 } as const;
+
+export interface BuiltFile { path: string; bytes: Uint8Array }
+
+/** Built web resources and PCF controls to include (later issues produce them). */
+export interface ExtraComponents {
+  webResources?: Array<{ name: string; displayName: string; type: 'js' | 'html' | 'css'; content: Uint8Array }>;
+  controls?: Array<{ name: string; files: BuiltFile[] }>;
+}
+
+export class SolutionSourceError extends Error { override readonly name = 'SolutionSourceError'; }
+
+function readXml(path: string): Ordered {
+  try {
+    return parseOrdered(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new SolutionSourceError(`${path}: not well-formed XML (${(error as Error).message})`);
+  }
+}
+
+const xmlFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.xml')).sort() : []);
+const folders = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : []);
+
+/** The forms, views, charts and ribbon of one table, read from Entities/<SchemaName>/. */
+function entityParts(src: string, table: TableDefinition): Ordered {
+  const dir = join(src, 'Entities', table.schemaName);
+  const forms: Ordered = [];
+  for (const type of folders(join(dir, 'FormXml'))) {
+    const systemforms = xmlFiles(join(dir, 'FormXml', type)).flatMap((f) => childrenOf(readXml(join(dir, 'FormXml', type, f)), 'forms'));
+    forms.push(elementOf('forms', systemforms, { type }));
+  }
+  const views = xmlFiles(join(dir, 'SavedQueries')).flatMap((f) => childrenOf(readXml(join(dir, 'SavedQueries', f)), 'savedqueries'));
+  const charts = xmlFiles(join(dir, 'Visualizations')).flatMap((f) => childrenOf(readXml(join(dir, 'Visualizations', f)), 'visualizations'));
+  const ribbon = existsSync(join(dir, 'RibbonDiff.xml'))
+    ? childrenOf(readXml(join(dir, 'RibbonDiff.xml')), 'RibbonDiffXml')
+    : ordered({ CustomActions: '', Templates: { RibbonTemplates: { '@_Id': 'Mscrm.Templates' } }, CommandDefinitions: '',
+      RuleDefinitions: { TabDisplayRules: '', DisplayRules: '', EnableRules: '' }, LocLabels: '' });
+  return [
+    ...(forms.length > 0 ? [elementOf('FormXml', forms)] : []),
+    ...(views.length > 0 ? [elementOf('SavedQueries', [elementOf('savedqueries', views)])] : []),
+    ...(charts.length > 0 ? [elementOf('Visualizations', [elementOf('visualizations', charts)])] : []),
+    elementOf('RibbonDiffXml', ribbon),
+  ];
+}
+
+function environmentVariableFiles(): BuiltFile[] {
+  return Object.values(ENVIRONMENT_VARIABLES).map((v) => ({
+    path: `environmentvariabledefinitions/${v.schemaName}/environmentvariabledefinition.xml`,
+    bytes: strToU8(xmlDocument(ordered({
+      environmentvariabledefinition: {
+        '@_schemaname': v.schemaName,
+        ...('defaultValue' in v ? { defaultvalue: v.defaultValue } : {}),
+        description: { '@_default': v.description, label: { '@_description': v.description, '@_languagecode': 1033 } },
+        displayname: { '@_default': v.displayName, label: { '@_description': v.displayName, '@_languagecode': 1033 } },
+        introducedversion: '1.0',
+        iscustomizable: '1',
+        isrequired: '0',
+        secretstore: '0',
+        type: ENVIRONMENT_VARIABLE_TYPES[v.type],
+      },
+    }))),
+  }));
+}
+
+export interface PackedSolution {
+  version: string;
+  /** Entry name → content, for both flavours. */
+  unmanaged: Uint8Array;
+  managed: Uint8Array;
+}
+
+export function packSolution(src: string, version: string, extra: ExtraComponents = {}): PackedSolution {
+  if (!/^\d+(\.\d+){1,3}$/.test(version)) throw new SolutionSourceError(`version '${version}' is not 2 to 4 numbers (package.json "version")`);
+  const roots: Array<Record<string, string>> = [];
+  const entities = TABLES.map((table) => {
+    roots.push({ type: String(COMPONENT.entity), schemaName: table.logicalName });
+    return elementOf('Entity', entityChildren(table, entityParts(src, table)));
+  });
+  // Forms, views and charts are subcomponents of their entity: exports list only the entity as the root.
+  const roles = xmlFiles(join(src, 'Roles')).flatMap((f) => readXml(join(src, 'Roles', f)).filter((n) => 'Role' in n));
+  for (const role of roles) roots.push({ type: String(COMPONENT.role), id: attributesOf(role).id ?? '' });
+  const fieldSecurity = existsSync(join(src, 'Other', 'FieldSecurityProfiles.xml'))
+    ? childrenOf(readXml(join(src, 'Other', 'FieldSecurityProfiles.xml')), 'FieldSecurityProfiles') : [];
+  for (const profile of fieldSecurity) roots.push({ type: String(COMPONENT.fieldSecurityProfile), id: attributesOf(profile).fieldsecurityprofileid ?? '' });
+  const siteMaps = folders(join(src, 'AppModuleSiteMaps')).flatMap((name) => {
+    roots.push({ type: String(COMPONENT.siteMap), schemaName: name });
+    return readXml(join(src, 'AppModuleSiteMaps', name, 'AppModuleSiteMap.xml')).filter((n) => 'AppModuleSiteMap' in n);
+  });
+  const appModules = folders(join(src, 'AppModules')).flatMap((name) => {
+    roots.push({ type: String(COMPONENT.appModule), schemaName: name });
+    return readXml(join(src, 'AppModules', name, 'AppModule.xml')).filter((n) => 'AppModule' in n);
+  });
+  for (const v of Object.values(ENVIRONMENT_VARIABLES)) roots.push({ type: String(COMPONENT.environmentVariable), schemaName: v.schemaName });
+
+  const webResources = (extra.webResources ?? []).map((w) => {
+    roots.push({ type: String(COMPONENT.webResource), schemaName: w.name });
+    return w;
+  });
+  const controls = (extra.controls ?? []).map((c) => {
+    roots.push({ type: String(COMPONENT.control), schemaName: c.name });
+    return c;
+  });
+
+  const customizations = () => xmlDocument([elementOf('ImportExportXml', [
+    elementOf('Entities', entities),
+    elementOf('Roles', roles),
+    elementOf('Workflows', []),
+    elementOf('FieldSecurityProfiles', fieldSecurity),
+    elementOf('Templates', []),
+    elementOf('EntityMaps', []),
+    elementOf('EntityRelationships', relationshipElements(TABLES).map((r) => ordered({ EntityRelationship: r })[0]!)),
+    elementOf('OrganizationSettings', []),
+    elementOf('optionsets', []),
+    elementOf('WebResources', webResources.map((w) => ordered({ WebResource: {
+      WebResourceId: webResourceId(w.name), Name: w.name, DisplayName: w.displayName,
+      WebResourceType: { html: 1, css: 2, js: 3 }[w.type], IntroducedVersion: '1.0', IsEnabledForMobileClient: '0',
+      IsAvailableForMobileOffline: '0', DependencyXml: '', IsCustomizable: '1', CanBeDeleted: '1', IsHidden: '0',
+      FileName: `/WebResources/${webResourceEntry(w.name)}`,
+    } })[0]!)),
+    elementOf('CustomControls', controls.map((c) => ordered({ CustomControl: { Name: c.name, FileName: `/Controls/${c.name}/ControlManifest.xml` } })[0]!)),
+    elementOf('SolutionPluginAssemblies', []),
+    elementOf('AppModuleSiteMaps', siteMaps),
+    elementOf('AppModules', appModules),
+    elementOf('EntityDataProviders', []),
+    elementOf('Languages', ordered({ Language: '1033' })),
+  ], { 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance' })]);
+
+  const solutionXml = (managed: boolean) => xmlDocument([elementOf('ImportExportXml', [
+    elementOf('SolutionManifest', [
+      ...ordered({
+        UniqueName: SOLUTION_UNIQUE_NAME,
+        LocalizedNames: { LocalizedName: { '@_description': PUBLISHER.displayName, '@_languagecode': 1033 } },
+        Descriptions: { Description: { '@_description': 'Find, review and correct inventory differences between Dynamics 365 and an external WMS', '@_languagecode': 1033 } },
+        Version: version,
+        Managed: managed ? '1' : '0',
+        Publisher: {
+          UniqueName: PUBLISHER.uniqueName,
+          LocalizedNames: { LocalizedName: { '@_description': PUBLISHER.displayName, '@_languagecode': 1033 } },
+          Descriptions: { Description: { '@_description': PUBLISHER.displayName, '@_languagecode': 1033 } },
+          EMailAddress: '', SupportingWebsiteUrl: '',
+          CustomizationPrefix: PUBLISHER.prefix,
+          CustomizationOptionValuePrefix: PUBLISHER.optionValuePrefix,
+          Addresses: { Address: [1, 2].map((n) => ({ AddressNumber: n, AddressTypeCode: 1, ShippingMethodCode: 1 })) },
+        },
+      }),
+      elementOf('RootComponents', roots.map((r) => elementOf('RootComponent', [], { ...r, behavior: '0' }))),
+      elementOf('MissingDependencies', []),
+    ]),
+  ], { version: '9.2.0.0', SolutionPackageVersion: '9.2', languagecode: '1033', generatedBy: 'CrmLive', 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance' })]);
+
+  const files = (managed: boolean): BuiltFile[] => [
+    { path: '[Content_Types].xml', bytes: strToU8(contentTypes(extra)) },
+    { path: 'solution.xml', bytes: strToU8(solutionXml(managed)) },
+    { path: 'customizations.xml', bytes: strToU8(customizations()) },
+    ...environmentVariableFiles(),
+    ...webResources.map((w) => ({ path: `WebResources/${webResourceEntry(w.name)}`, bytes: w.content })),
+    ...controls.flatMap((c) => c.files.map((f) => ({ path: `Controls/${c.name}/${f.path}`, bytes: f.bytes }))),
+  ];
+  return { version, unmanaged: zip(files(false)), managed: zip(files(true)) };
+}
+
+function contentTypes(extra: ExtraComponents): string {
+  const extensions = new Set(['xml']);
+  const overrides: string[] = [];
+  for (const w of extra.webResources ?? []) overrides.push(`/WebResources/${webResourceEntry(w.name)}`);
+  for (const c of extra.controls ?? []) {
+    for (const f of c.files) {
+      const ext = f.path.split('.').pop()!;
+      extensions.add(ext);
+      if (f.path === 'ControlManifest.xml') overrides.push(`/Controls/${c.name}/ControlManifest.xml`);
+    }
+  }
+  return xmlDocument([elementOf('Types', [
+    ...[...extensions].sort().map((ext) => elementOf('Default', [], { Extension: ext, ContentType: 'application/octet-stream' })),
+    ...overrides.map((part) => elementOf('Override', [], { PartName: part, ContentType: 'application/octet-stream' })),
+  ], { xmlns: 'http://schemas.openxmlformats.org/package/2006/content-types' })]);
+}
+
+/** A stable id per web resource name, so re-imports update instead of duplicating. */
+function webResourceId(name: string): string {
+  let h = 0x811c9dc5;
+  const hex: string[] = [];
+  for (let round = 0; round < 4; round += 1) {
+    for (const ch of `${round}:${name}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    hex.push(h.toString(16).padStart(8, '0'));
+  }
+  const s = hex.join('');
+  return `{${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-8${s.slice(17, 20)}-${s.slice(20, 32)}}`;
+}
+
+/** Zip entries of web resources drop the extension-bearing path separators, as exports do. */
+const webResourceEntry = (name: string): string => `${name.replace(/[^A-Za-z0-9_]/g, '')}${webResourceId(name).replace(/[{}-]/g, '').toUpperCase()}`;
+
+function zip(files: BuiltFile[]): Uint8Array {
+  const entries = Object.fromEntries(files.map((f) => [f.path, [f.bytes, { mtime: FIXED_TIME, level: 6 }] as const]));
+  return zipSync(entries as never, { mtime: FIXED_TIME });
+}

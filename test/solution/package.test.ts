@@ -1,0 +1,254 @@
+import { TABLES, discrepancy, thresholdRule } from '../../core/dataverse/tables';
+import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../../core/dataverse/environment';
+import { PUBLISHER, allColumns, type ColumnDefinition, type TableDefinition } from '../../core/dataverse/schema';
+import { packSolution } from '../../solution/pack';
+import { SOLUTION_SRC, entries, list, packed, parse, type Xml } from '../helpers/solution';
+
+const zip = entries(packed().unmanaged);
+const customizations = parse(zip['customizations.xml']!).ImportExportXml;
+const solution = parse(zip['solution.xml']!).ImportExportXml.SolutionManifest;
+const entityOf = (table: TableDefinition): Xml =>
+  list(customizations.Entities.Entity).find((e: Xml) => e.Name['#text'] === table.schemaName);
+const attributesOf = (table: TableDefinition): Xml[] => list(entityOf(table).EntityInfo.entity.attributes.attribute);
+const SYSTEM_COLUMNS = ['createdby', 'createdon', 'createdonbehalfby', 'importsequencenumber', 'modifiedby', 'modifiedon',
+  'modifiedonbehalfby', 'overriddencreatedon', 'ownerid', 'owningbusinessunit', 'owningteam', 'owninguser', 'statecode',
+  'statuscode', 'timezoneruleversionnumber', 'utcconversiontimezonecode'];
+const columnNamesOf = (table: TableDefinition) => new Set([...SYSTEM_COLUMNS, `${table.logicalName}id`, ...allColumns(table).map((c) => c.logicalName)]);
+
+describe('solution zip layout', () => {
+  it('has the three manifest files at its root, forward-slash names and no folder entries', () => {
+    const names = Object.keys(zip);
+    expect(names).toEqual(expect.arrayContaining(['[Content_Types].xml', 'solution.xml', 'customizations.xml']));
+    expect(names.every((n) => !n.includes('\\') && !n.endsWith('/'))).toBe(true);
+  });
+
+  it('declares a content type for every file extension it holds', () => {
+    const types = parse(zip['[Content_Types].xml']!).Types;
+    const declared = new Set(list(types.Default).map((d: Xml) => d.Extension));
+    for (const name of Object.keys(zip)) expect(declared.has(name.split('.').pop()!)).toBe(true);
+  });
+
+  it('is byte-identical when packed twice, and differs between managed and unmanaged only in solution.xml', () => {
+    const again = packSolution(SOLUTION_SRC, '1.2.3');
+    expect(Buffer.from(again.unmanaged).equals(Buffer.from(packed().unmanaged))).toBe(true);
+    expect(Buffer.from(again.managed).equals(Buffer.from(packed().managed))).toBe(true);
+    const managed = entries(packed().managed);
+    expect(parse(managed['solution.xml']!).ImportExportXml.SolutionManifest.Managed).toBe('1');
+    expect(solution.Managed).toBe('0');
+    for (const name of Object.keys(zip).filter((n) => n !== 'solution.xml')) expect(managed[name]).toBe(zip[name]);
+  });
+
+  it('refuses a version that Dataverse would not accept', () => {
+    expect(() => packSolution(SOLUTION_SRC, '1.2.3-beta')).toThrow(/package.json "version"/);
+  });
+});
+
+describe('solution manifest', () => {
+  it('names the solution, its version and the publisher', () => {
+    expect(solution.UniqueName).toBe('InventoryBalance');
+    expect(solution.Version).toBe('1.2.3');
+    expect(solution.Publisher.UniqueName).toBe('inventorybalance');
+    expect(solution.Publisher.CustomizationPrefix).toBe('ibal');
+    const prefix = Number(solution.Publisher.CustomizationOptionValuePrefix);
+    expect(prefix).toBeGreaterThanOrEqual(10000);
+    expect(prefix).toBeLessThanOrEqual(99999);
+  });
+
+  it('lists every table, role, profile, the app, its sitemap and every environment variable as root components', () => {
+    const roots = list(solution.RootComponents.RootComponent).map((r: Xml) => `${r.type}:${r.schemaName ?? r.id}`);
+    for (const table of TABLES) expect(roots).toContain(`1:${table.logicalName}`);
+    expect(roots.filter((r) => r.startsWith('20:'))).toHaveLength(3);
+    expect(roots.filter((r) => r.startsWith('70:'))).toHaveLength(2);
+    expect(roots).toEqual(expect.arrayContaining(['62:ibal_InventoryBalance', '80:ibal_InventoryBalance']));
+    for (const v of Object.values(ENVIRONMENT_VARIABLES)) expect(roots).toContain(`380:${v.schemaName}`);
+  });
+});
+
+describe('tables match their definitions in core/', () => {
+  const TYPE = { text: 'nvarchar', memo: 'ntext', integer: 'int', decimal: 'decimal', datetime: 'datetime', boolean: 'bit', choice: 'picklist', lookup: 'lookup' };
+
+  it.each(TABLES.map((t) => [t.logicalName, t] as const))('%s: names, set name, every column with its type and limits', (_, table) => {
+    const entity = entityOf(table);
+    expect(entity.EntityInfo.entity.EntitySetName).toBe(table.entitySetName);
+    expect(entity.EntityInfo.entity.OwnershipTypeMask).toBe('UserOwned');
+    const attributes = attributesOf(table);
+    const byName = new Map(attributes.map((a: Xml) => [a.LogicalName, a]));
+    expect(byName.get(`${table.logicalName}id`).Type).toBe('primarykey');
+    for (const column of allColumns(table)) {
+      const a = byName.get(column.logicalName);
+      expect(a).toBeDefined();
+      expect(a.PhysicalName).toBe(column.schemaName);
+      expect(a.Type).toBe(TYPE[column.type.kind]);
+      expect(a.RequiredLevel).toBe(column.required);
+      expect(a.IsSecured).toBe(column.secured ? '1' : '0');
+      expect(a.displaynames.displayname.description).toBe(column.displayName);
+      checkTypeDetails(column, a);
+    }
+    expect(byName.get(table.primaryName.logicalName).DisplayMask).toMatch(/^PrimaryName\|/);
+  });
+
+  function checkTypeDetails(column: ColumnDefinition, a: Xml): void {
+    const t = column.type;
+    if (t.kind === 'text') expect([a.MaxLength, a.Length]).toEqual([String(t.maxLength), String(t.maxLength * 2)]);
+    if (t.kind === 'memo') expect(a.MaxLength).toBe(String(t.maxLength));
+    if (t.kind === 'decimal') expect([a.Accuracy, Number(a.MinValue), Number(a.MaxValue)]).toEqual([String(t.precision), t.min, t.max]);
+    if (t.kind === 'choice') {
+      const options = list(a.optionset.options.option).map((o: Xml) => [Number(o.value), o.labels.label.description]);
+      expect(options).toEqual(t.choices.map((c) => [c.value, c.label]));
+      for (const [value] of options) expect(Math.floor(value / 10000)).toBe(PUBLISHER.optionValuePrefix);
+    }
+    if (t.kind === 'datetime') expect(a.Behavior).toBe(String({ UserLocal: 1, DateOnly: 2, TimeZoneIndependent: 3 }[t.behavior]));
+  }
+
+  it('declares the alternate keys, so a re-run upserts instead of duplicating', () => {
+    for (const table of TABLES) {
+      const keys = list(entityOf(table).EntityInfo.entity.EntityKeys?.EntityKey);
+      expect(keys.map((k: Xml) => [k.LogicalName, list(k.EntityKeyAttributes.AttributeName)]))
+        .toEqual(table.keys.map((k) => [k.logicalName, [...k.columns]]));
+    }
+    expect(discrepancy.keys[0]!.columns).toEqual(['ibal_run', 'ibal_keyhash']);
+  });
+
+  it('relates every lookup, deleting a run with its discrepancies and keeping referenced posting batches', () => {
+    const relationships = list(customizations.EntityRelationships.EntityRelationship);
+    for (const table of TABLES) {
+      for (const column of Object.values(table.columns)) {
+        if (column.type.kind !== 'lookup') continue;
+        const r = relationships.find((x: Xml) => x.ReferencingAttributeName === column.schemaName && x.ReferencingEntityName === table.schemaName);
+        expect(r).toBeDefined();
+        expect(r.CascadeDelete).toBe(column.type.onDelete);
+      }
+    }
+    expect(discrepancy.columns.run.type).toMatchObject({ onDelete: 'Cascade' });
+    expect(discrepancy.columns.postingBatch.type).toMatchObject({ onDelete: 'Restrict' });
+  });
+});
+
+describe('views and forms', () => {
+  const views = (table: TableDefinition): Xml[] => list(entityOf(table).SavedQueries?.savedqueries?.savedquery);
+  const fetchNames = (node: Xml): string[] => {
+    const names: string[] = [];
+    const walk = (n: Xml, inLink: boolean) => {
+      if (n === null || typeof n !== 'object') return;
+      for (const [key, value] of Object.entries(n)) {
+        for (const item of list(value as Xml)) {
+          if (!inLink && (key === 'attribute' || key === 'order' || key === 'condition') && item.attribute !== undefined) names.push(item.attribute);
+          if (!inLink && key === 'attribute' && item.name !== undefined) names.push(item.name);
+          walk(item, inLink || key === 'link-entity');
+        }
+      }
+    };
+    walk(node, false);
+    return names;
+  };
+
+  it('gives every table a public, a quick find and a lookup view', () => {
+    for (const table of TABLES) {
+      const types = views(table).map((v: Xml) => v.querytype);
+      expect(types).toEqual(expect.arrayContaining(['0', '4', '64']));
+      expect(views(table).filter((v: Xml) => v.isdefault === '1' && v.querytype === '0')).toHaveLength(1);
+    }
+  });
+
+  it('offers the review views on discrepancies', () => {
+    expect(views(discrepancy).map((v: Xml) => v.LocalizedNames.LocalizedName.description)).toEqual(expect.arrayContaining([
+      'Material (latest run)', 'Awaiting count', 'Awaiting approval', 'Audit recommended', 'Posting errors', 'All discrepancies']));
+  });
+
+  it('names only columns that exist, in every view and form', () => {
+    for (const table of TABLES) {
+      const known = columnNamesOf(table);
+      for (const view of views(table)) {
+        const cells = list(view.layoutxml.grid.row.cell).map((c: Xml) => c.name);
+        for (const name of [...cells, ...fetchNames(view.fetchxml.fetch.entity)]) {
+          if (!known.has(name)) throw new Error(`${table.logicalName} view '${view.LocalizedNames.LocalizedName.description}' names unknown column ${name}`);
+        }
+      }
+      const form = entityOf(table).FormXml.forms.systemform;
+      const fields = JSON.stringify(form).match(/"datafieldname":"([^"]+)"/g) ?? [];
+      for (const f of fields) expect(known.has(f.split(':')[1]!.replace(/"/g, ''))).toBe(true);
+    }
+  });
+
+  it('puts every discrepancy column on its form, grouped in the four sections', () => {
+    const form = entityOf(discrepancy).FormXml.forms.systemform.form;
+    const sections = list(form.tabs.tab.columns.column.sections.section);
+    expect(sections.map((s: Xml) => s.labels.label.description)).toEqual(['Key', 'Quantities', 'Review', 'Inventory Visibility']);
+    const onForm = new Set((JSON.stringify(form).match(/"datafieldname":"([^"]+)"/g) ?? []).map((f) => f.split(':')[1]!.replace(/"/g, '')));
+    const missing = allColumns(discrepancy).map((c) => c.logicalName).filter((n) => !onForm.has(n));
+    expect(missing).toEqual(['ibal_keyhash', 'ibal_absolutevalue']);
+  });
+});
+
+describe('app, roles and security', () => {
+  const roles = list(customizations.Roles.Role);
+  const privileges = (name: string): Set<string> =>
+    new Set(list(roles.find((r: Xml) => r.name === name).RolePrivileges.RolePrivilege).map((p: Xml) => `${p.name}@${p.level}`));
+
+  it('grants each role more than the one below it, and only administrators change threshold rules', () => {
+    const reviewer = privileges('Inventory Balance Reviewer');
+    const approver = privileges('Inventory Balance Approver');
+    const admin = privileges('Inventory Balance Administrator');
+    for (const p of reviewer) expect(approver.has(p)).toBe(true);
+    for (const p of approver) expect(admin.has(p)).toBe(true);
+    const writeRules = `prvWrite${thresholdRule.schemaName}@Global`;
+    expect([reviewer.has(writeRules), approver.has(writeRules), admin.has(writeRules)]).toEqual([false, false, true]);
+    expect(reviewer.has(`prvCreate${TABLES[1]!.schemaName}@Global`)).toBe(false);
+    expect(approver.has(`prvCreate${TABLES[1]!.schemaName}@Global`)).toBe(true);
+  });
+
+  it('names privileges only of tables in the solution or of environment variables', () => {
+    const schemaNames = TABLES.map((t) => t.schemaName);
+    for (const role of roles) {
+      for (const p of list(role.RolePrivileges.RolePrivilege)) {
+        const target = (p.name as string).replace(/^prv(Create|Read|Write|Delete|AppendTo|Append|Assign|Share)/, '');
+        expect([...schemaNames, 'EnvironmentVariableDefinition', 'EnvironmentVariableValue']).toContain(target);
+      }
+    }
+  });
+
+  it('restricts the secured approval columns with column security profiles', () => {
+    const secured = allColumns(discrepancy).filter((c) => c.secured).map((c) => c.logicalName);
+    expect(secured.length).toBeGreaterThan(0);
+    const profiles = list(customizations.FieldSecurityProfiles.FieldSecurityProfile);
+    const approvers = profiles.find((p: Xml) => p.name === 'Inventory Balance Approvers');
+    const permissions = list(approvers.FieldPermissions.FieldPermission);
+    expect(permissions.map((p: Xml) => p.AttributeName).sort()).toEqual([...secured].sort());
+    expect(permissions.every((p: Xml) => p.CanUpdate === '4')).toBe(true);
+    const reviewers = list(profiles.find((p: Xml) => p.name === 'Inventory Balance Reviewers').FieldPermissions.FieldPermission);
+    expect(reviewers.every((p: Xml) => p.CanRead === '4' && p.CanUpdate === '0')).toBe(true);
+  });
+
+  it('builds the app from the four tables, its sitemap, views, forms and the three roles', () => {
+    const app = customizations.AppModules.AppModule;
+    const components = list(app.AppModuleComponents.AppModuleComponent);
+    for (const table of TABLES) expect(components).toContainEqual({ type: '1', schemaName: table.logicalName });
+    expect(components).toContainEqual({ type: '62', schemaName: 'ibal_InventoryBalance' });
+    const roleIds = roles.map((r: Xml) => r.id);
+    const mapped = list(app.AppModuleRoleMaps.Role).map((r: Xml) => r.id);
+    for (const id of roleIds) expect(mapped).toContain(id);
+    const viewIds = TABLES.flatMap((t) => list(entityOf(t).SavedQueries.savedqueries.savedquery).map((v: Xml) => v.savedqueryid));
+    expect(components.filter((c: Xml) => c.type === '26').map((c: Xml) => c.id).sort()).toEqual(viewIds.sort());
+  });
+
+  it('navigates to Snapshot runs, Discrepancies, Posting batches and Threshold rules', () => {
+    const siteMap = customizations.AppModuleSiteMaps.AppModuleSiteMap.SiteMap;
+    const subAreas = list(siteMap.Area.Group).flatMap((g: Xml) => list(g.SubArea));
+    expect(subAreas.map((s: Xml) => s.Titles.Title.Title)).toEqual(['Snapshot runs', 'Discrepancies', 'Posting batches', 'Threshold rules']);
+    expect(subAreas.map((s: Xml) => s.Entity).sort()).toEqual(TABLES.map((t) => t.logicalName).sort());
+  });
+});
+
+describe('environment variables', () => {
+  it('ships each definition from core/ with its type and default', () => {
+    for (const v of Object.values(ENVIRONMENT_VARIABLES)) {
+      const file = zip[`environmentvariabledefinitions/${v.schemaName}/environmentvariabledefinition.xml`];
+      expect(file).toBeDefined();
+      const definition = parse(file!).environmentvariabledefinition;
+      expect(definition.schemaname).toBe(v.schemaName);
+      expect(Number(definition.type)).toBe(ENVIRONMENT_VARIABLE_TYPES[v.type]);
+      expect(definition.defaultvalue).toBe('defaultValue' in v ? v.defaultValue : undefined);
+    }
+    expect(ENVIRONMENT_VARIABLES.ivMaxLinesPerCall.defaultValue).toBe('512');
+  });
+});
