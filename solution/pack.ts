@@ -47,7 +47,7 @@ function entityParts(src: string, table: TableDefinition): Ordered {
     forms.push(elementOf('forms', systemforms, { type }));
   }
   const views = xmlFiles(join(dir, 'SavedQueries')).flatMap((f) => childrenOf(readXml(join(dir, 'SavedQueries', f)), 'savedqueries'));
-  const charts = xmlFiles(join(dir, 'Visualizations')).flatMap((f) => childrenOf(readXml(join(dir, 'Visualizations', f)), 'visualizations'));
+  const charts = xmlFiles(join(dir, 'Visualizations')).flatMap((f) => readXml(join(dir, 'Visualizations', f)).filter((n) => 'visualization' in n));
   const ribbon = existsSync(join(dir, 'RibbonDiff.xml'))
     ? childrenOf(readXml(join(dir, 'RibbonDiff.xml')), 'RibbonDiffXml')
     : ordered({ CustomActions: '', Templates: { RibbonTemplates: { '@_Id': 'Mscrm.Templates' } }, CommandDefinitions: '',
@@ -55,7 +55,7 @@ function entityParts(src: string, table: TableDefinition): Ordered {
   return [
     ...(forms.length > 0 ? [elementOf('FormXml', forms)] : []),
     ...(views.length > 0 ? [elementOf('SavedQueries', [elementOf('savedqueries', views)])] : []),
-    ...(charts.length > 0 ? [elementOf('Visualizations', [elementOf('visualizations', charts)])] : []),
+    ...(charts.length > 0 ? [elementOf('Visualizations', charts)] : []),
     elementOf('RibbonDiffXml', ribbon),
   ];
 }

@@ -252,3 +252,16 @@ describe('environment variables', () => {
     expect(ENVIRONMENT_VARIABLES.ivMaxLinesPerCall.defaultValue).toBe('512');
   });
 });
+
+describe('charts', () => {
+  it('chart material count and value per run, and discrepancies by reason code, over existing columns', () => {
+    const charts = TABLES.flatMap((t) => list(entityOf(t).Visualizations?.visualization).map((v: Xml) => ({ table: t, v })));
+    expect(charts.map(({ v }) => v.LocalizedNames.LocalizedName.description).sort()).toEqual(['Discrepancies by reason', 'Material differences per run']);
+    for (const { table, v } of charts) {
+      const attributes = list(v.datadescription.datadefinition.fetchcollection.fetch.entity.attribute);
+      for (const a of attributes) expect(columnNamesOf(table).has(a.name)).toBe(true);
+      const measures = list(v.datadescription.datadefinition.categorycollection.category.measurecollection).map((m: Xml) => m.measure.alias);
+      expect(measures.every((alias: string) => attributes.some((a: Xml) => a.alias === alias && a.aggregate))).toBe(true);
+    }
+  });
+});

@@ -101,3 +101,15 @@ describe('the packed XML against Microsoft\'s schemas', () => {
     expect((await validate(broken, 'Fetch.xsd', 'broken')).join()).toMatch(/bogus/);
   });
 });
+
+describe('charts', () => {
+  it('describe their data with VisualizationDataDescription.xsd and query with Fetch.xsd', async () => {
+    const definitions = elementsNamed(customizations, 'datadefinition');
+    expect(definitions).toHaveLength(2);
+    const errors = (await Promise.all(definitions.flatMap((d, i) => [
+      validate(xmlDocument([d]), 'VisualizationDataDescription.xsd', `chart ${i}`),
+      ...elementsNamed([d], 'fetch').map((f) => validate(xmlDocument([f]), 'Fetch.xsd', `chart ${i} fetch`)),
+    ]))).flat();
+    expect(errors).toEqual([]);
+  });
+});
