@@ -3,6 +3,7 @@
  * unmanaged and managed solution zips, laid out like Microsoft's own exports (solution.md §1).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../core/dataverse/environment.js';
@@ -131,7 +132,7 @@ export function packSolution(src: string, version: string, extra: ExtraComponent
     elementOf('WebResources', webResources.map((w) => ordered({ WebResource: {
       WebResourceId: webResourceId(w.name), Name: w.name, DisplayName: w.displayName,
       WebResourceType: { html: 1, css: 2, js: 3 }[w.type], IntroducedVersion: '1.0', IsEnabledForMobileClient: '0',
-      IsAvailableForMobileOffline: '0', DependencyXml: '', IsCustomizable: '1', CanBeDeleted: '1', IsHidden: '0',
+      IsAvailableForMobileOffline: '0', IsCustomizable: '1', CanBeDeleted: '1', IsHidden: '0',
       FileName: `/WebResources/${webResourceEntry(w.name)}`,
     } })[0]!)),
     elementOf('CustomControls', controls.map((c) => ordered({ CustomControl: { Name: c.name, FileName: `/Controls/${c.name}/ControlManifest.xml` } })[0]!)),
@@ -193,20 +194,17 @@ function contentTypes(extra: ExtraComponents): string {
   ], { xmlns: 'http://schemas.openxmlformats.org/package/2006/content-types' })]);
 }
 
-/** A stable id per web resource name, so re-imports update instead of duplicating. */
+/** A stable id per web resource name (a name-based UUID, version 5 layout), so re-imports update instead of duplicating. */
 function webResourceId(name: string): string {
-  let h = 0x811c9dc5;
-  const hex: string[] = [];
-  for (let round = 0; round < 4; round += 1) {
-    for (const ch of `${round}:${name}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    hex.push(h.toString(16).padStart(8, '0'));
-  }
-  const s = hex.join('');
-  return `{${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-8${s.slice(17, 20)}-${s.slice(20, 32)}}`;
+  const hash = createHash('sha1').update(`${SOLUTION_UNIQUE_NAME}/webresource/${name}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `{${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}}`;
 }
 
-/** Zip entries of web resources drop the extension-bearing path separators, as exports do. */
-const webResourceEntry = (name: string): string => `${name.replace(/[^A-Za-z0-9_]/g, '')}${webResourceId(name).replace(/[{}-]/g, '').toUpperCase()}`;
+/** Zip entry of a web resource, as exports name it: the name without separators, then the upper-case id. */
+const webResourceEntry = (name: string): string => `${name.replace(/[^A-Za-z0-9_]/g, '')}${webResourceId(name).replace(/[{}]/g, '').toUpperCase()}`;
 
 function zip(files: BuiltFile[]): Uint8Array {
   const entries = Object.fromEntries(files.map((f) => [f.path, [f.bytes, { mtime: FIXED_TIME, level: 6 }] as const]));

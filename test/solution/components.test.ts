@@ -1,0 +1,64 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { builtComponents } from '../../solution/components';
+import { packSolution } from '../../solution/pack';
+import { SOLUTION_SRC, entries, list, parse, type Xml } from '../helpers/solution';
+
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'ibal-pack-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+describe('built web resources and PCF controls', () => {
+  const root = project({
+    'dist/webresources/commands/review.js': 'export function approve() {}',
+    'dist/webresources/dialog.html': '<!doctype html><title>Review</title>',
+    'dist/webresources/notes.txt': 'not a web resource',
+    'out/controls/ControlManifest.xml': '<?xml version="1.0"?><manifest><control namespace="InventoryBalance" constructor="VarianceGrid" version="0.1.0" control-type="virtual"/></manifest>',
+    'out/controls/bundle.js': 'var pcf_tools;',
+    'out/controls/strings/VarianceGrid.1033.resx': '<root/>',
+  });
+  const zip = entries(packSolution(SOLUTION_SRC, '1.0.0.0', builtComponents(root)).managed);
+  const customizations = parse(zip['customizations.xml']!).ImportExportXml;
+
+  it('packs each web resource bundle under WebResources/ with a stable id, and skips other files', () => {
+    const resources = list(customizations.WebResources.WebResource);
+    expect(resources.map((w: Xml) => [w.Name, w.WebResourceType])).toEqual([['ibal_/commands/review.js', '3'], ['ibal_/dialog.html', '1']]);
+    for (const w of resources) {
+      expect(w.FileName).toMatch(/^\/WebResources\/ibal_\w+[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+      expect(zip[w.FileName.slice(1)]).toBeDefined();
+    }
+    expect(zip[resources[0].FileName.slice(1)]).toBe('export function approve() {}');
+    const again = list(parse(entries(packSolution(SOLUTION_SRC, '1.0.0.0', builtComponents(root)).managed)['customizations.xml']!)
+      .ImportExportXml.WebResources.WebResource);
+    expect(again.map((w: Xml) => w.WebResourceId)).toEqual(resources.map((w: Xml) => w.WebResourceId));
+  });
+
+  it('packs the control under Controls/<prefix>_<namespace>.<constructor>/ with its files', () => {
+    expect(customizations.CustomControls.CustomControl).toEqual({
+      Name: 'ibal_InventoryBalance.VarianceGrid', FileName: '/Controls/ibal_InventoryBalance.VarianceGrid/ControlManifest.xml' });
+    for (const file of ['ControlManifest.xml', 'bundle.js', 'strings/VarianceGrid.1033.resx']) {
+      expect(zip[`Controls/ibal_InventoryBalance.VarianceGrid/${file}`]).toBeDefined();
+    }
+  });
+
+  it('declares their content types and lists them as root components', () => {
+    const types = parse(zip['[Content_Types].xml']!).Types;
+    expect(list(types.Default).map((d: Xml) => d.Extension)).toEqual(['js', 'resx', 'xml']);
+    const overrides = list(types.Override).map((o: Xml) => o.PartName);
+    expect(overrides).toContain('/Controls/ibal_InventoryBalance.VarianceGrid/ControlManifest.xml');
+    expect(overrides.filter((p: string) => p.startsWith('/WebResources/'))).toHaveLength(2);
+    const roots = list(parse(zip['solution.xml']!).ImportExportXml.SolutionManifest.RootComponents.RootComponent)
+      .map((r: Xml) => `${r.type}:${r.schemaName}`);
+    expect(roots).toEqual(expect.arrayContaining(['61:ibal_/commands/review.js', '61:ibal_/dialog.html', '66:ibal_InventoryBalance.VarianceGrid']));
+  });
+
+  it('packs nothing extra when nothing was built', () => {
+    expect(builtComponents(project({}))).toEqual({ webResources: [], controls: [] });
+  });
+});
