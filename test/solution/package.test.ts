@@ -265,3 +265,15 @@ describe('charts', () => {
     }
   });
 });
+
+describe('the snapshot run form', () => {
+  it('lists the run\'s discrepancies in a subgrid over an existing relationship and view', () => {
+    const form = entityOf(TABLES[0]!).FormXml.forms.systemform.form;
+    const text = JSON.stringify(form);
+    const relationship = /"RelationshipName":"([^"]+)"/.exec(text)?.[1];
+    const viewId = /"ViewId":"([^"]+)"/.exec(text)?.[1];
+    expect(list(customizations.EntityRelationships.EntityRelationship).map((r: Xml) => r.Name)).toContain(relationship);
+    const discrepancyViews = list(entityOf(discrepancy).SavedQueries.savedqueries.savedquery);
+    expect(discrepancyViews.find((v: Xml) => v.savedqueryid === viewId)?.querytype).toBe('2');
+  });
+});
