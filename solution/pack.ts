@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../core/dataverse/environment.js';
-import { PUBLISHER, SOLUTION_UNIQUE_NAME, type TableDefinition } from '../core/dataverse/schema.js';
+import { SOLUTION_UNIQUE_NAME, type TableDefinition } from '../core/dataverse/schema.js';
 import { TABLES } from '../core/dataverse/tables.js';
 import { entityChildren, relationshipElements } from './entity-xml.js';
 import { attributesOf, childrenOf, elementOf, ordered, parseOrdered, xmlDocument, type Ordered } from './xml.js';
@@ -140,31 +140,31 @@ export function packSolution(src: string, version: string, extra: ExtraComponent
     elementOf('AppModuleSiteMaps', siteMaps),
     elementOf('AppModules', appModules),
     elementOf('EntityDataProviders', []),
-    elementOf('Languages', ordered({ Language: '1033' })),
+    elementOf('Languages', languages),
   ], { 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance' })]);
 
+  // The manifest comes from Other/Solution.xml (name, descriptions, publisher); the packer sets the rest.
+  const source = readXml(join(src, 'Other', 'Solution.xml'));
+  const root = source.find((n) => 'ImportExportXml' in n);
+  if (!root) throw new SolutionSourceError(`${join(src, 'Other', 'Solution.xml')}: no <ImportExportXml>`);
+  const manifest = childrenOf(source, 'ImportExportXml').find((n) => 'SolutionManifest' in n)?.SolutionManifest as Ordered | undefined;
+  if (!manifest) throw new SolutionSourceError(`${join(src, 'Other', 'Solution.xml')}: no <SolutionManifest>`);
+  const generated = ['Version', 'Managed', 'RootComponents', 'MissingDependencies'];
+  const kept = manifest.filter((n) => !generated.some((g) => g in n));
+  const publisherAt = kept.findIndex((n) => 'Publisher' in n);
   const solutionXml = (managed: boolean) => xmlDocument([elementOf('ImportExportXml', [
     elementOf('SolutionManifest', [
-      ...ordered({
-        UniqueName: SOLUTION_UNIQUE_NAME,
-        LocalizedNames: { LocalizedName: { '@_description': PUBLISHER.displayName, '@_languagecode': 1033 } },
-        Descriptions: { Description: { '@_description': 'Find, review and correct inventory differences between Dynamics 365 and an external WMS', '@_languagecode': 1033 } },
-        Version: version,
-        Managed: managed ? '1' : '0',
-        Publisher: {
-          UniqueName: PUBLISHER.uniqueName,
-          LocalizedNames: { LocalizedName: { '@_description': PUBLISHER.displayName, '@_languagecode': 1033 } },
-          Descriptions: { Description: { '@_description': PUBLISHER.displayName, '@_languagecode': 1033 } },
-          EMailAddress: '', SupportingWebsiteUrl: '',
-          CustomizationPrefix: PUBLISHER.prefix,
-          CustomizationOptionValuePrefix: PUBLISHER.optionValuePrefix,
-          Addresses: { Address: [1, 2].map((n) => ({ AddressNumber: n, AddressTypeCode: 1, ShippingMethodCode: 1 })) },
-        },
-      }),
+      ...kept.slice(0, publisherAt),
+      ...ordered({ Version: version, Managed: managed ? '1' : '0' }),
+      ...kept.slice(publisherAt),
       elementOf('RootComponents', roots.map((r) => elementOf('RootComponent', [], { ...r, behavior: '0' }))),
       elementOf('MissingDependencies', []),
     ]),
-  ], { version: '9.2.0.0', SolutionPackageVersion: '9.2', languagecode: '1033', generatedBy: 'CrmLive', 'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance' })]);
+  ], attributesOf(root))]);
+
+  const languages = existsSync(join(src, 'Other', 'Customizations.xml'))
+    ? childrenOf(childrenOf(readXml(join(src, 'Other', 'Customizations.xml')), 'ImportExportXml'), 'Languages')
+    : ordered({ Language: '1033' });
 
   const files = (managed: boolean): BuiltFile[] => [
     { path: '[Content_Types].xml', bytes: strToU8(contentTypes(extra)) },

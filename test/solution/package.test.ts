@@ -1,6 +1,6 @@
 import { TABLES, discrepancy, thresholdRule } from '../../core/dataverse/tables';
 import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../../core/dataverse/environment';
-import { PUBLISHER, allColumns, type ColumnDefinition, type TableDefinition } from '../../core/dataverse/schema';
+import { PUBLISHER, SOLUTION_UNIQUE_NAME, allColumns, type ColumnDefinition, type TableDefinition } from '../../core/dataverse/schema';
 import { packSolution } from '../../solution/pack';
 import { SOLUTION_SRC, entries, list, packed, parse, type Xml } from '../helpers/solution';
 
@@ -52,6 +52,14 @@ describe('solution manifest', () => {
     const prefix = Number(solution.Publisher.CustomizationOptionValuePrefix);
     expect(prefix).toBeGreaterThanOrEqual(10000);
     expect(prefix).toBeLessThanOrEqual(99999);
+  });
+
+  it('takes its publisher from Other/Solution.xml, which must be the one core/ numbers choices with', () => {
+    expect(solution.UniqueName).toBe(SOLUTION_UNIQUE_NAME);
+    expect(solution.Publisher.UniqueName).toBe(PUBLISHER.uniqueName);
+    expect(solution.Publisher.CustomizationPrefix).toBe(PUBLISHER.prefix);
+    expect(Number(solution.Publisher.CustomizationOptionValuePrefix)).toBe(PUBLISHER.optionValuePrefix);
+    expect(solution.Publisher.LocalizedNames.LocalizedName.description).toBe(PUBLISHER.displayName);
   });
 
   it('lists every table, role, profile, the app, its sitemap and every environment variable as root components', () => {
