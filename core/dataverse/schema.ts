@@ -65,6 +65,13 @@ function schemaNameOf(prefix: string, words: string): string {
   return `${prefix}_${words.split(/\s+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
 }
 
+/** The entity set name Dataverse makes of a logical name: its English plural (discrepancy → discrepancies). */
+export function entitySetNameOf(logicalName: string): string {
+  if (/[^aeiou]y$/.test(logicalName)) return `${logicalName.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/.test(logicalName)) return `${logicalName}es`;
+  return `${logicalName}s`;
+}
+
 /** Choice value n of this publisher. */
 export const choiceValue = (n: number): number => PUBLISHER.optionValuePrefix * 10000 + n;
 
@@ -123,7 +130,7 @@ export function defineTable<const Columns extends Record<string, ColumnDefinitio
   return {
     logicalName,
     schemaName,
-    entitySetName: `${logicalName}s`,
+    entitySetName: entitySetNameOf(logicalName),
     displayName: definition.displayName,
     pluralName: definition.pluralName,
     description: definition.description,

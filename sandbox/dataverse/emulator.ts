@@ -1,0 +1,455 @@
+/**
+ * A local stand-in for the Dataverse Web API (offline.md §5–§6) over the tables defined in core/: the subset the
+ * product uses, with the documented wire shapes, and 400/501 naming anything else. `handle()` is the whole
+ * emulator without a transport, so tests can call it in-process; `listen()` serves it on 127.0.0.1.
+ */
+import { createServer, type Server } from 'node:http';
+import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
+import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
+import { columnOf, parseQuery, propertyOf } from './odata.js';
+import { Store, storedValue, type Row, type SandboxUser, type Value } from './store.js';
+
+export const API_PATH = '/api/data/v9.2/';
+const MAX_PAGE = 5000;
+const MAX_BULK = 1000;
+const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
+
+export interface EmulatorRequest { method: string; url: string; headers: Record<string, string | undefined>; body: string }
+export interface EmulatorResponse { status: number; headers: Record<string, string>; body: string }
+
+export interface EmulatorOptions {
+  /** DuckDB file, or ':memory:'. */
+  database: string;
+  users?: readonly SandboxUser[];
+  organizationId?: string;
+  businessUnitId?: string;
+}
+
+export const DEFAULT_USERS: SandboxUser[] = [
+  { id: '00000000-0000-0000-0000-00000000a001', fullname: 'Riley Reviewer', domainname: 'reviewer@sandbox.local' },
+  { id: '00000000-0000-0000-0000-00000000a002', fullname: 'Avery Approver', domainname: 'approver@sandbox.local' },
+];
+
+interface Prefer { representation: boolean; maxPageSize: number | undefined; annotations: string | undefined }
+
+function preferOf(header: string | undefined): Prefer {
+  const prefer: Prefer = { representation: false, maxPageSize: undefined, annotations: undefined };
+  for (const part of (header ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, rawValue] = part.split('=').map((s) => s.trim());
+    const value = rawValue?.replace(/^"|"$/g, '');
+    if (name === 'return' && value === 'representation') prefer.representation = true;
+    else if (name === 'odata.maxpagesize') {
+      const size = Number(value);
+      if (!Number.isInteger(size) || size < 1) throw badRequest(`Invalid odata.maxpagesize '${value}'`);
+      prefer.maxPageSize = Math.min(size, MAX_PAGE);
+    } else if (name === 'odata.include-annotations') prefer.annotations = value;
+  }
+  return prefer;
+}
+
+/** The opaque paging cookie: where the next page starts, bound to the query it belongs to. */
+function skipToken(offset: number, query: string): string {
+  return Buffer.from(JSON.stringify({ offset, query })).toString('base64url');
+}
+
+function offsetOf(token: string, query: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset: number; query: string };
+    if (typeof parsed.offset === 'number' && parsed.query === query) return parsed.offset;
+  } catch { /* reported below */ }
+  throw badRequest('The $skiptoken is not valid for this query: use the @odata.nextLink as it was returned');
+}
+
+export class DataverseEmulator {
+  private server: Server | undefined;
+  private baseUrl = 'http://127.0.0.1';
+  readonly users: readonly SandboxUser[];
+  private readonly organizationId: string;
+  private readonly businessUnitId: string;
+
+  private constructor(readonly store: Store, options: EmulatorOptions) {
+    this.users = options.users ?? DEFAULT_USERS;
+    this.organizationId = options.organizationId ?? '00000000-0000-0000-0000-0000000000f1';
+    this.businessUnitId = options.businessUnitId ?? '00000000-0000-0000-0000-0000000000b1';
+  }
+
+  static async open(options: EmulatorOptions): Promise<DataverseEmulator> {
+    return new DataverseEmulator(await Store.open(options.database, options.users ?? DEFAULT_USERS), options);
+  }
+
+  /** Serves the emulator on 127.0.0.1 (port 0 picks a free one) and returns its API root URL. */
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+        void this.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') })
+          .then((response) => { res.writeHead(response.status, response.headers); res.end(response.body); });
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the emulator has no TCP address');
+    this.baseUrl = `http://127.0.0.1:${address.port}`;
+    return `${this.baseUrl}${API_PATH}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.store.close();
+  }
+
+  /** The user a request acts as: `X-Sandbox-User` (an id or a domain name) or the first user. */
+  userOf(request: EmulatorRequest): SandboxUser {
+    const wanted = request.headers['x-sandbox-user'];
+    if (wanted === undefined) return this.users[0]!;
+    const user = this.users.find((u) => u.id === wanted.toLowerCase() || u.domainname === wanted.toLowerCase());
+    if (!user) throw new DataverseError(401, '0x80040220', `Unknown sandbox user '${wanted}'`);
+    return user;
+  }
+
+  handle(request: EmulatorRequest): Promise<EmulatorResponse> {
+    return this.store.exclusive(async () => {
+      try {
+        return await this.route(request);
+      } catch (error) {
+        if (error instanceof DataverseError) return this.json(error.status, error.body(), error.headers);
+        return this.json(500, { error: { code: '0x80040216', message: `Unexpected emulator error: ${(error as Error).message}` } });
+      }
+    });
+  }
+
+  private async route(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const url = new URL(request.url, this.baseUrl);
+    if (!url.pathname.startsWith(API_PATH)) throw new DataverseError(404, '', `Resource not found for the segment '${url.pathname}'.`);
+    const path = decodeURIComponent(url.pathname.slice(API_PATH.length));
+    const method = request.method.toUpperCase();
+    if (path === 'WhoAmI' && method === 'GET') {
+      const user = this.userOf(request);
+      return this.json(200, { '@odata.context': `${this.root()}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+        BusinessUnitId: this.businessUnitId, UserId: user.id, OrganizationId: this.organizationId });
+    }
+    if (path === '$batch') throw notSupported('$batch yet');
+    const definitions = /^EntityDefinitions\(LogicalName='([^']+)'\)$/.exec(path);
+    if (definitions && method === 'GET') return this.entityDefinition(definitions[1]!);
+
+    const match = /^([A-Za-z0-9_]+)(?:\((.*)\))?(?:\/(Microsoft\.Dynamics\.CRM\.[A-Za-z]+))?$/.exec(path);
+    if (!match) throw notSupported(`the path '${path}'`);
+    const [, setName, keySegment, action] = match;
+    const entity = entityBySet.get(setName!);
+    if (!entity) throw new DataverseError(404, '0x80060888', `Resource not found for the segment '${setName}'.`);
+    const prefer = preferOf(request.headers.prefer);
+    const user = this.userOf(request);
+
+    if (action !== undefined) {
+      if (keySegment !== undefined || method !== 'POST') throw notSupported(`${method} ${action} on a single row`);
+      return this.bulk(entity, action.slice('Microsoft.Dynamics.CRM.'.length), request, user.id);
+    }
+    if (keySegment === undefined) {
+      if (method === 'GET') return this.retrieveMultiple(entity, url, prefer);
+      if (method === 'POST') return this.create(entity, request, url, prefer, user.id);
+      throw new DataverseError(405, '', `${method} is not allowed on an entity set`);
+    }
+    const key = this.parseKey(entity, keySegment);
+    if (method === 'GET') {
+      const row = await this.find(entity, key);
+      if (!row) throw notFound(`${entity.logicalName} With ${describeKey(key)} Does Not Exist`);
+      const spec = parseQuery(entity, url.searchParams);
+      const names = await this.namesFor(entity, [row], prefer);
+      return this.json(200, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names) },
+        prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
+    }
+    if (method === 'PATCH') return this.upsert(entity, key, request, url, prefer, user.id);
+    if (method === 'DELETE') {
+      const row = await this.find(entity, key);
+      if (!row) throw notFound(`${entity.logicalName} With ${describeKey(key)} Does Not Exist`);
+      await this.store.transaction(() => this.store.delete(entity, String(row[entity.primaryId])));
+      return this.empty(204);
+    }
+    throw new DataverseError(405, '', `${method} is not allowed on a single row`);
+  }
+
+  private root(): string {
+    return `${this.baseUrl}${API_PATH}`;
+  }
+
+  private entityDefinition(logicalName: string): EmulatorResponse {
+    const entity = entityByName.get(logicalName);
+    if (!entity) throw notFound(`Could not find an entity with LogicalName '${logicalName}'`);
+    return this.json(200, { '@odata.context': `${this.root()}$metadata#EntityDefinitions(EntitySetName,PrimaryIdAttribute,PrimaryNameAttribute,LogicalName)/$entity`,
+      LogicalName: entity.logicalName, EntitySetName: entity.entitySetName, PrimaryIdAttribute: entity.primaryId, PrimaryNameAttribute: entity.primaryName });
+  }
+
+  private async retrieveMultiple(entity: EntityMeta, url: URL, prefer: Prefer): Promise<EmulatorResponse> {
+    const spec = parseQuery(entity, url.searchParams);
+    const withoutToken = new URLSearchParams(url.searchParams);
+    withoutToken.delete('$skiptoken');
+    const query = withoutToken.toString();
+    const offset = spec.skipToken ? offsetOf(spec.skipToken, query) : 0;
+    // "If you include both, $top is ignored" (page-results.md).
+    const pageSize = prefer.maxPageSize ?? (spec.top !== undefined ? Math.min(spec.top, MAX_PAGE) : MAX_PAGE);
+    const topLimited = prefer.maxPageSize === undefined && spec.top !== undefined;
+    const { rows, total } = await this.store.query(entity, spec, offset, pageSize + 1);
+    const more = rows.length > pageSize && !topLimited;
+    const page = rows.slice(0, pageSize);
+    const names = await this.namesFor(entity, page, prefer);
+    const body: Record<string, unknown> = {
+      '@odata.context': `${this.root()}$metadata#${entity.entitySetName}${spec.select ? `(${spec.select.join(',')})` : ''}`,
+      ...(total !== undefined ? { '@odata.count': total } : {}),
+      value: page.map((row) => this.represent(entity, row, spec.select, prefer, names)),
+    };
+    if (more) {
+      const options = [...withoutToken.entries(), ['$skiptoken', skipToken(offset + pageSize, query)]];
+      body['@odata.nextLink'] = `${this.root()}${entity.entitySetName}?${options.map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join('&')}`;
+    }
+    const applied = [prefer.maxPageSize !== undefined ? `odata.maxpagesize=${prefer.maxPageSize}` : undefined,
+      prefer.annotations ? `odata.include-annotations="${prefer.annotations}"` : undefined].filter(Boolean);
+    return this.json(200, body, applied.length > 0 ? { 'Preference-Applied': applied.join(',') } : {});
+  }
+
+  private async create(entity: EntityMeta, request: EmulatorRequest, url: URL, prefer: Prefer, user: string): Promise<EmulatorResponse> {
+    const values = await this.writtenValues(entity, this.bodyOf(request), 'create');
+    const row = await this.store.transaction(() => this.store.insert(entity, values, user));
+    return this.written(entity, row, url, prefer, 201);
+  }
+
+  /** PATCH: update, or create when the key has no row (upsert), with If-Match / If-None-Match as documented. */
+  private async upsert(entity: EntityMeta, key: Key, request: EmulatorRequest, url: URL, prefer: Prefer, user: string): Promise<EmulatorResponse> {
+    const body = this.bodyOf(request);
+    const existing = await this.find(entity, key);
+    const ifMatch = request.headers['if-match'];
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (!existing && ifMatch !== undefined) throw notFound(`${entity.logicalName} With ${describeKey(key)} Does Not Exist`);
+    if (existing && ifNoneMatch === '*') throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+    if (existing && ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(existing)) {
+      throw new DataverseError(412, CODES.versionMismatch, "The version of the existing record doesn't match the RowVersion property provided.");
+    }
+    const values = await this.writtenValues(entity, body, existing ? 'update' : 'create');
+    const row = await this.store.transaction(async () => {
+      if (existing) return this.store.update(entity, String(existing[entity.primaryId]), values, user);
+      return this.store.insert(entity, { ...values, ...(await this.keyRow(entity, key)) }, user);
+    });
+    return this.written(entity, row, url, prefer, existing ? 200 : 201);
+  }
+
+  private async bulk(entity: EntityMeta, action: string, request: EmulatorRequest, user: string): Promise<EmulatorResponse> {
+    if (!['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple'].includes(action)) throw notSupported(`the action ${action}`);
+    const body = this.bodyOf(request);
+    const targets = body.Targets;
+    if (!Array.isArray(targets) || targets.length === 0) throw badRequest(`${action} needs a non-empty Targets array`);
+    if (targets.length > MAX_BULK) throw badRequest(`${action} takes at most ${MAX_BULK} targets; this request has ${targets.length}`);
+    const type = `Microsoft.Dynamics.CRM.${entity.logicalName}`;
+    const ids: string[] = [];
+    // Standard tables are all-or-nothing: any failure rolls the whole request back (bulk-operations.md).
+    await this.store.transaction(async () => {
+      for (const [index, target] of targets.entries()) {
+        if (target === null || typeof target !== 'object' || Array.isArray(target)) throw badRequest(`Targets[${index}] is not an object`);
+        const record = target as Record<string, unknown>;
+        if (record['@odata.type'] !== type) throw badRequest(`Targets[${index}] needs "@odata.type": "${type}"`);
+        const odataId = record['@odata.id'];
+        const { [entity.primaryId]: primaryId, ...rest } = record;
+        delete rest['@odata.id'];
+        let keyColumns: Row = {};
+        let existing: Row | undefined;
+        if (typeof odataId === 'string') {
+          const keyText = /^(?:.*\/)?([A-Za-z0-9_]+)\((.*)\)$/.exec(odataId);
+          if (!keyText || keyText[1] !== entity.entitySetName) throw badRequest(`Targets[${index}]: '@odata.id' must be ${entity.entitySetName}(<key>)`);
+          const key = this.parseKey(entity, keyText[2]!);
+          existing = await this.find(entity, key);
+          if (!existing) keyColumns = await this.keyRow(entity, key);
+        } else if (primaryId !== undefined) {
+          existing = await this.store.byId(entity, String(primaryId));
+        }
+        if (action === 'UpdateMultiple' && primaryId === undefined) throw badRequest(`Targets[${index}] needs ${entity.primaryId} for UpdateMultiple`);
+        if (action === 'UpdateMultiple' && !existing) throw notFound(`${entity.logicalName} With Id = ${String(primaryId)} Does Not Exist`);
+        if (action === 'CreateMultiple' && existing) throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+        const values = await this.writtenValues(entity, rest, existing ? 'update' : 'create');
+        const row = existing
+          ? await this.store.update(entity, String(existing[entity.primaryId]), values, user)
+          : await this.store.insert(entity, { ...values, ...keyColumns, ...(primaryId === undefined ? {} : { [entity.primaryId]: String(primaryId) }) }, user);
+        ids.push(String(row[entity.primaryId]));
+      }
+    });
+    if (action === 'CreateMultiple') {
+      return this.json(200, { '@odata.context': `${this.root()}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`, Ids: ids });
+    }
+    return this.empty(204);
+  }
+
+  private async written(entity: EntityMeta, row: Row, url: URL, prefer: Prefer, createdStatus: 200 | 201): Promise<EmulatorResponse> {
+    const location = `${this.root()}${entity.entitySetName}(${String(row[entity.primaryId])})`;
+    if (prefer.representation) {
+      const spec = parseQuery(entity, url.searchParams);
+      const names = await this.namesFor(entity, [row], prefer);
+      return this.json(createdStatus, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names) },
+        { 'Preference-Applied': 'return=representation' });
+    }
+    return this.empty(204, { 'OData-EntityId': location });
+  }
+
+  /** The body's column values, checked against the metadata; lookups come as `x@odata.bind`. */
+  private async writtenValues(entity: EntityMeta, body: Record<string, unknown>, operation: 'create' | 'update'): Promise<Row> {
+    const values: Row = {};
+    for (const [property, value] of Object.entries(body)) {
+      if (property === '@odata.type' || property === '@odata.etag') continue;
+      const bind = /^(.+)@odata\.bind$/.exec(property);
+      if (bind) {
+        const column = entity.columns.get(bind[1]!);
+        if (!column || column.type.kind !== 'lookup' || column.system) throw badRequest(`An undeclared property '${bind[1]}' which only has property annotations in the payload but no property value was found in the payload.`);
+        values[column.logicalName] = value === null ? null : await this.resolveBind(column, value);
+        continue;
+      }
+      if (property.includes('@')) throw notSupported(`the annotation '${property}' in a payload`);
+      const column = entity.columns.get(property);
+      if (!column) throw badRequest(`The property '${property}' does not exist on type 'Microsoft.Dynamics.CRM.${entity.logicalName}'. Make sure to only use property names that are defined by the type.`);
+      if (column.system || column.type.kind === 'lookup') {
+        throw badRequest(`The property '${property}' cannot be set on ${operation}${column.type.kind === 'lookup' ? `: use "${property}@odata.bind"` : ''}`);
+      }
+      values[column.logicalName] = storedValue(entity, column, value);
+    }
+    if (operation === 'create') {
+      for (const column of entity.columns.values()) {
+        if (column.type.kind === 'choice' && values[column.logicalName] === undefined && 'defaultValue' in column.type && column.type.defaultValue !== undefined) {
+          values[column.logicalName] = column.type.defaultValue;
+        }
+      }
+    }
+    return values;
+  }
+
+  private async resolveBind(column: ColumnMeta, value: unknown): Promise<string> {
+    const target = entityByName.get((column.type as { target: string }).target)!;
+    const match = typeof value === 'string' ? /^(?:.*\/)?([A-Za-z0-9_]+)\((.*)\)$/.exec(value) : null;
+    if (!match || match[1] !== target.entitySetName) throw badRequest(`'${String(value)}' is not a reference to ${target.entitySetName}(<id or key>)`);
+    const row = await this.find(target, this.parseKey(target, match[2]!));
+    if (!row) throw notFound(`${target.logicalName} With ${match[2]} Does Not Exist`);
+    return String(row[target.primaryId]);
+  }
+
+  private bodyOf(request: EmulatorRequest): Record<string, unknown> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.body === '' ? '{}' : request.body);
+    } catch (error) {
+      throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('The request body must be a JSON object');
+    return parsed as Record<string, unknown>;
+  }
+
+  /** `(guid)` or an alternate key `(a='x',b=1)` that matches one of the table's keys exactly. */
+  parseKey(entity: EntityMeta, segment: string): Key {
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment)) return { id: segment.toLowerCase() };
+    const parts: Record<string, Value> = {};
+    const pattern = /\s*([A-Za-z0-9_]+)\s*=\s*('(?:[^']|'')*'|[^,]+)\s*(?:,|$)/y;
+    let consumed = 0;
+    for (let m = pattern.exec(segment); m !== null && consumed < segment.length; m = pattern.exec(segment)) {
+      consumed = pattern.lastIndex;
+      const [, name, raw] = m;
+      const column = entity.columns.get(name!.replace(/^_(.+)_value$/, '$1'));
+      if (!column) throw badRequest(`'${name}' is not a column of ${entity.logicalName}`);
+      const text = raw!.trim();
+      parts[column.logicalName] = text.startsWith("'") ? text.slice(1, -1).replace(/''/g, "'")
+        : /^[0-9a-f-]{36}$/i.test(text) ? text.toLowerCase() : Number(text);
+    }
+    if (consumed !== segment.length || Object.keys(parts).length === 0) throw badRequest(`Invalid key segment '(${segment})'`);
+    const names = Object.keys(parts).sort();
+    const key = entity.keys.find((k) => [...k.columns].sort().join() === names.join());
+    if (!key) {
+      throw badRequest(`The key (${names.join(', ')}) is not an alternate key of ${entity.logicalName}; its keys are: ${entity.keys.map((k) => `(${k.columns.join(', ')})`).join(', ') || 'none'}`);
+    }
+    return { values: parts };
+  }
+
+  /** The columns a key sets on a row it creates, checked like written values (a lookup's row must exist). */
+  private async keyRow(entity: EntityMeta, key: Key): Promise<Row> {
+    if ('id' in key) return { [entity.primaryId]: key.id };
+    const row: Row = {};
+    for (const [name, value] of Object.entries(key.values)) {
+      const column = entity.columns.get(name)!;
+      if (column.type.kind === 'lookup') {
+        const target = entityByName.get(column.type.target)!;
+        if (typeof value !== 'string' || !(await this.store.byId(target, value))) throw notFound(`${target.logicalName} With Id = ${String(value)} Does Not Exist`);
+        row[name] = value;
+      } else {
+        row[name] = storedValue(entity, column, value);
+      }
+    }
+    return row;
+  }
+
+  private find(entity: EntityMeta, key: Key): Promise<Row | undefined> {
+    return 'id' in key ? this.store.byId(entity, key.id) : this.store.byKey(entity, key.values);
+  }
+
+  /** A row as the Web API returns it: etag, key, selected columns (lookups as `_x_value`), and annotations when asked. */
+  represent(entity: EntityMeta, row: Row, select: string[] | undefined, prefer: Prefer, names: ReadonlyMap<string, string>): Record<string, unknown> {
+    const wanted = select ? [entity.primaryId, ...select.map((s) => columnOf(entity, s).logicalName)] : [...entity.columns.keys()];
+    const out: Record<string, unknown> = { '@odata.etag': etagOf(row) };
+    const annotate = prefer.annotations !== undefined && (prefer.annotations === '*' || prefer.annotations.split(',').some((a) => a.trim() === FORMATTED || a.trim() === 'OData.Community.Display.V1.*'));
+    const lookupAnnotations = prefer.annotations !== undefined && (prefer.annotations === '*' || prefer.annotations.includes('Microsoft.Dynamics.CRM'));
+    for (const name of wanted) {
+      const column = entity.columns.get(name)!;
+      const property = propertyOf(column);
+      const value = row[name] ?? null;
+      out[property] = value;
+      if (value === null) continue;
+      if (annotate) {
+        const formatted = column.type.kind === 'lookup' ? names.get(String(value)) : this.formatted(column, value);
+        if (formatted !== undefined) out[`${property}@${FORMATTED}`] = formatted;
+      }
+      if (lookupAnnotations && column.type.kind === 'lookup') {
+        out[`${property}@Microsoft.Dynamics.CRM.lookuplogicalname`] = column.type.target;
+        out[`${property}@Microsoft.Dynamics.CRM.associatednavigationproperty`] = column.logicalName;
+      }
+    }
+    return out;
+  }
+
+  /** Formatted values as an en-US user sees them. */
+  private formatted(column: ColumnMeta, value: Value): string | undefined {
+    const t = column.type;
+    switch (t.kind) {
+      case 'choice': return t.choices.find((c) => c.value === value)?.label;
+      case 'boolean': return value ? t.trueLabel : t.falseLabel;
+      case 'integer': return Number(value).toLocaleString('en-US');
+      case 'decimal': return Number(value).toLocaleString('en-US', { minimumFractionDigits: t.precision, maximumFractionDigits: t.precision });
+      case 'datetime': {
+        const d = new Date(String(value));
+        return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${((d.getUTCHours() + 11) % 12) + 1}:${String(d.getUTCMinutes()).padStart(2, '0')} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
+      }
+      default: return undefined;
+    }
+  }
+
+  /** Primary names of the rows the lookups in these rows point at, for their formatted values. */
+  private async namesFor(entity: EntityMeta, rows: readonly Row[], prefer: Prefer): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    if (prefer.annotations === undefined) return names;
+    for (const column of entity.columns.values()) {
+      if (column.type.kind !== 'lookup') continue;
+      const ids = [...new Set(rows.map((r) => r[column.logicalName]).filter((v): v is string => typeof v === 'string'))];
+      if (ids.length === 0) continue;
+      const target = entityByName.get(column.type.target)!;
+      const found = await this.store.all(`SELECT "${target.primaryId}" AS id, "${target.primaryName}" AS name FROM "${target.logicalName}"
+        WHERE "${target.primaryId}" IN (${ids.map(() => '?').join(', ')})`, ids);
+      for (const r of found) names.set(String(r.id), String(r.name ?? ''));
+    }
+    return names;
+  }
+
+  private json(status: number, body: unknown, headers: Record<string, string> = {}): EmulatorResponse {
+    return { status, headers: { 'Content-Type': 'application/json; odata.metadata=minimal', 'OData-Version': '4.0', ...headers }, body: JSON.stringify(body) };
+  }
+
+  private empty(status: number, headers: Record<string, string> = {}): EmulatorResponse {
+    return { status, headers: { 'OData-Version': '4.0', ...headers }, body: '' };
+  }
+}
+
+type Key = { id: string } | { values: Record<string, Value> };
+
+const etagOf = (row: Row): string => `W/"${String(row.versionnumber)}"`;
+const describeKey = (key: Key): string => ('id' in key ? `Id = ${key.id}` : Object.entries(key.values).map(([k, v]) => `${k} = ${String(v)}`).join(', '));
+

@@ -1,0 +1,82 @@
+/**
+ * The emulator's metadata: the product's tables from core/, plus the few system tables the product reads
+ * (users for lookups and WhoAmI, environment variable definitions and values).
+ */
+import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../../core/dataverse/environment.js';
+import { allColumns, type ColumnDefinition, type ColumnType } from '../../core/dataverse/schema.js';
+import { TABLES } from '../../core/dataverse/tables.js';
+
+export interface ColumnMeta {
+  logicalName: string;
+  type: ColumnType | { kind: 'id' } | { kind: 'rowversion' };
+  /** Set by the emulator, never by a client. */
+  system: boolean;
+}
+
+export interface EntityMeta {
+  logicalName: string;
+  entitySetName: string;
+  primaryId: string;
+  primaryName: string;
+  columns: Map<string, ColumnMeta>;
+  keys: Array<{ logicalName: string; columns: string[] }>;
+  userOwned: boolean;
+}
+
+const text = (maxLength: number): ColumnType => ({ kind: 'text', maxLength, format: 'text' });
+const dateTime: ColumnType = { kind: 'datetime', behavior: 'UserLocal', format: 'datetime' };
+const userLookup: ColumnType = { kind: 'lookup', target: 'systemuser', onDelete: 'RemoveLink' };
+const column = (logicalName: string, type: ColumnMeta['type'], system = false): [string, ColumnMeta] => [logicalName, { logicalName, type, system }];
+
+function entity(logicalName: string, entitySetName: string, primaryName: string, columns: Array<[string, ColumnMeta]>,
+  options: { keys?: EntityMeta['keys']; userOwned?: boolean } = {}): EntityMeta {
+  const primaryId = `${logicalName}id`;
+  const userOwned = options.userOwned ?? false;
+  return {
+    logicalName, entitySetName, primaryId, primaryName, keys: options.keys ?? [], userOwned,
+    columns: new Map([
+      column(primaryId, { kind: 'id' }, true),
+      ...columns,
+      column('createdon', dateTime, true),
+      column('modifiedon', dateTime, true),
+      column('createdby', userLookup, true),
+      column('modifiedby', userLookup, true),
+      ...(userOwned ? [column('ownerid', userLookup, true)] : []),
+      column('statecode', { kind: 'choice', choices: [{ value: 0, label: 'Active' }, { value: 1, label: 'Inactive' }] }),
+      column('statuscode', { kind: 'choice', choices: [{ value: 1, label: 'Active' }, { value: 2, label: 'Inactive' }] }),
+      column('versionnumber', { kind: 'rowversion' }, true),
+    ]),
+  };
+}
+
+const productTables = TABLES.map((table) => entity(table.logicalName, table.entitySetName, table.primaryName.logicalName,
+  allColumns(table).map((c: ColumnDefinition) => column(c.logicalName, c.type)),
+  { keys: table.keys.map((k) => ({ logicalName: k.logicalName, columns: [...k.columns] })), userOwned: true }));
+
+const environmentVariableTypes = Object.entries(ENVIRONMENT_VARIABLE_TYPES).map(([label, value]) => ({ value, label }));
+
+export const SYSTEM_TABLES: EntityMeta[] = [
+  entity('systemuser', 'systemusers', 'fullname', [column('fullname', text(200)), column('domainname', text(1024))]),
+  entity('environmentvariabledefinition', 'environmentvariabledefinitions', 'schemaname', [
+    column('schemaname', text(100)), column('displayname', text(100)), column('description', { kind: 'memo', maxLength: 2000 }),
+    column('type', { kind: 'choice', choices: environmentVariableTypes }), column('defaultvalue', { kind: 'memo', maxLength: 2000 }),
+  ], { keys: [{ logicalName: 'schemaname', columns: ['schemaname'] }] }),
+  entity('environmentvariablevalue', 'environmentvariablevalues', 'schemaname', [
+    column('schemaname', text(100)), column('value', { kind: 'memo', maxLength: 2000 }),
+    column('environmentvariabledefinitionid', { kind: 'lookup', target: 'environmentvariabledefinition', onDelete: 'Cascade' }),
+  ]),
+];
+
+export const ENTITIES: EntityMeta[] = [...productTables, ...SYSTEM_TABLES];
+
+export const entityBySet = new Map(ENTITIES.map((e) => [e.entitySetName, e]));
+export const entityByName = new Map(ENTITIES.map((e) => [e.logicalName, e]));
+
+/** `_x_value`, the name under which the Web API shows lookup x. */
+export const lookupProperty = (logicalName: string) => `_${logicalName}_value`;
+
+/** The environment variable definitions the solution ships, as rows to seed. */
+export const environmentVariableSeed = Object.values(ENVIRONMENT_VARIABLES).map((v) => ({
+  schemaname: v.schemaName, displayname: v.displayName, description: v.description,
+  type: ENVIRONMENT_VARIABLE_TYPES[v.type], defaultvalue: 'defaultValue' in v ? v.defaultValue : null,
+}));

@@ -1,0 +1,214 @@
+/**
+ * The emulator's rows, in a DuckDB file: one table per entity, created from the metadata. Every statement is
+ * parameterised; identifiers come only from the metadata, never from a request.
+ */
+import { randomUUID } from 'node:crypto';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { CODES, DataverseError, notFound, validation } from './errors.js';
+import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } from './metadata.js';
+import { normalizeDate, type QuerySpec, type Sql } from './odata.js';
+
+export type Value = string | number | boolean | null;
+export type Row = Record<string, Value>;
+
+const SQL_TYPE: Record<ColumnMeta['type']['kind'], string> = {
+  id: 'VARCHAR PRIMARY KEY', text: 'VARCHAR', memo: 'VARCHAR', integer: 'INTEGER', decimal: 'DOUBLE', datetime: 'VARCHAR',
+  boolean: 'BOOLEAN', choice: 'INTEGER', lookup: 'VARCHAR', rowversion: 'BIGINT',
+};
+
+const q = (name: string) => `"${name}"`;
+
+export interface SandboxUser { id: string; fullname: string; domainname: string }
+
+export class Store {
+  private version = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection) {}
+
+  static async open(path: string, users: readonly SandboxUser[]): Promise<Store> {
+    const instance = await DuckDBInstance.create(path);
+    const store = new Store(instance, await instance.connect());
+    for (const entity of ENTITIES) {
+      const columns = [...entity.columns.values()].map((c) => `${q(c.logicalName)} ${SQL_TYPE[c.type.kind]}`);
+      await store.run(`CREATE TABLE IF NOT EXISTS ${q(entity.logicalName)} (${columns.join(', ')})`);
+    }
+    const [highest] = await store.all(`SELECT greatest(${ENTITIES.map((e) => `coalesce((SELECT max(versionnumber) FROM ${q(e.logicalName)}), 0)`).join(', ')}) AS version`);
+    store.version = Number(highest?.version ?? 0) + 1;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for (const user of users) {
+      if ((await store.all('SELECT 1 FROM systemuser WHERE systemuserid = ?', [user.id])).length === 0) {
+        await store.run('INSERT INTO systemuser (systemuserid, fullname, domainname, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, ?, 0, 1, ?)',
+          [user.id, user.fullname, user.domainname, now, now, store.version++]);
+      }
+    }
+    for (const v of environmentVariableSeed) {
+      if ((await store.all('SELECT 1 FROM environmentvariabledefinition WHERE schemaname = ?', [v.schemaname])).length === 0) {
+        await store.run(`INSERT INTO environmentvariabledefinition (environmentvariabledefinitionid, schemaname, displayname, description, type,
+          defaultvalue, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?)`,
+        [randomUUID(), v.schemaname, v.displayname, v.description, v.type, v.defaultvalue ?? null, now, now, store.version++]);
+      }
+    }
+    return store;
+  }
+
+  /** Runs work alone: requests are served one at a time, so each is atomic and the order is the arrival order. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Runs work in a transaction: all of it or none of it. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async run(sql: string, params: Value[] = []): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  async all(sql: string, params: Value[] = []): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((row) => {
+      const out: Row = {};
+      for (const [key, value] of Object.entries(row)) out[key] = typeof value === 'bigint' ? Number(value) : (value as Value);
+      return out;
+    });
+  }
+
+  async byId(entity: EntityMeta, id: string): Promise<Row | undefined> {
+    const [row] = await this.all(`SELECT * FROM ${q(entity.logicalName)} WHERE ${q(entity.primaryId)} = ?`, [id.toLowerCase()]);
+    return row;
+  }
+
+  async byKey(entity: EntityMeta, key: Record<string, Value>): Promise<Row | undefined> {
+    const columns = Object.keys(key);
+    const [row] = await this.all(`SELECT * FROM ${q(entity.logicalName)} WHERE ${columns.map((c) => `${q(c)} IS NOT DISTINCT FROM ?`).join(' AND ')}`,
+      columns.map((c) => key[c]!));
+    return row;
+  }
+
+  async insert(entity: EntityMeta, values: Row, user: string): Promise<Row> {
+    const id = String(values[entity.primaryId] ?? randomUUID()).toLowerCase();
+    if (await this.byId(entity, id)) throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+    const now = timestamp();
+    const row: Row = { statecode: 0, statuscode: 1, ...values, [entity.primaryId]: id, createdon: now, modifiedon: now,
+      createdby: user, modifiedby: user, ...(entity.userOwned ? { ownerid: user } : {}), versionnumber: this.version++ };
+    await this.checkKeys(entity, row, id);
+    const columns = Object.keys(row);
+    await this.run(`INSERT INTO ${q(entity.logicalName)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      columns.map((c) => row[c]!));
+    return (await this.byId(entity, id))!;
+  }
+
+  async update(entity: EntityMeta, id: string, values: Row, user: string): Promise<Row> {
+    const existing = await this.byId(entity, id);
+    if (!existing) throw notFound(`${entity.logicalName} With Id = ${id} Does Not Exist`);
+    const changes: Row = { ...values, modifiedon: timestamp(), modifiedby: user, versionnumber: this.version++ };
+    delete changes[entity.primaryId];
+    await this.checkKeys(entity, { ...existing, ...changes }, id);
+    const columns = Object.keys(changes);
+    await this.run(`UPDATE ${q(entity.logicalName)} SET ${columns.map((c) => `${q(c)} = ?`).join(', ')} WHERE ${q(entity.primaryId)} = ?`,
+      [...columns.map((c) => changes[c]!), id]);
+    return (await this.byId(entity, id))!;
+  }
+
+  async delete(entity: EntityMeta, id: string): Promise<void> {
+    if (!(await this.byId(entity, id))) throw notFound(`${entity.logicalName} With Id = ${id} Does Not Exist`);
+    // Lookups to the deleted row follow the relationship's delete behaviour.
+    for (const other of ENTITIES) {
+      for (const column of other.columns.values()) {
+        if (column.type.kind !== 'lookup' || column.type.target !== entity.logicalName) continue;
+        const referencing = await this.all(`SELECT ${q(other.primaryId)} AS id FROM ${q(other.logicalName)} WHERE ${q(column.logicalName)} = ?`, [id]);
+        if (referencing.length === 0) continue;
+        if (column.type.onDelete === 'Restrict') {
+          throw new DataverseError(400, '0x80040227', `The ${entity.logicalName} cannot be deleted because ${referencing.length} ${other.logicalName} rows refer to it through ${column.logicalName}.`);
+        }
+        if (column.type.onDelete === 'Cascade') for (const r of referencing) await this.delete(other, String(r.id));
+        else await this.run(`UPDATE ${q(other.logicalName)} SET ${q(column.logicalName)} = NULL WHERE ${q(column.logicalName)} = ?`, [id]);
+      }
+    }
+    await this.run(`DELETE FROM ${q(entity.logicalName)} WHERE ${q(entity.primaryId)} = ?`, [id]);
+  }
+
+  /** One page of a query, ordered by the query's order and then the primary key, so pages are stable. */
+  async query(entity: EntityMeta, spec: QuerySpec, offset: number, limit: number): Promise<{ rows: Row[]; total: number | undefined }> {
+    const where = spec.filter ? `WHERE ${spec.filter.text}` : '';
+    const params: Value[] = spec.filter ? [...spec.filter.params] : [];
+    // Dataverse sorts text case-insensitively (its collation); nulls come first ascending, last descending.
+    const sortKey = (column: string) => (['text', 'memo'].includes(entity.columns.get(column)!.type.kind) ? `lower(${q(column)})` : q(column));
+    const order = [...spec.orderBy.map((o) => `${sortKey(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS ${o.descending ? 'LAST' : 'FIRST'}`), q(entity.primaryId)];
+    const rows = await this.all(`SELECT * FROM ${q(entity.logicalName)} ${where} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    let total: number | undefined;
+    if (spec.count) total = Number((await this.all(`SELECT count(*) AS n FROM ${q(entity.logicalName)} ${where}`, params))[0]!.n);
+    return { rows, total };
+  }
+
+  async filterCount(entity: EntityMeta, filter: Sql | undefined): Promise<number> {
+    const rows = await this.all(`SELECT count(*) AS n FROM ${q(entity.logicalName)} ${filter ? `WHERE ${filter.text}` : ''}`, filter?.params ?? []);
+    return Number(rows[0]!.n);
+  }
+
+  private async checkKeys(entity: EntityMeta, row: Row, id: string): Promise<void> {
+    for (const key of entity.keys) {
+      const values = Object.fromEntries(key.columns.map((c) => [c, row[c] ?? null]));
+      if (Object.values(values).some((v) => v === null)) continue;
+      const other = await this.byKey(entity, values);
+      if (other && other[entity.primaryId] !== id) {
+        throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+      }
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export const timestamp = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Checks and converts one written value to what the column stores, with the Web API's messages. */
+export function storedValue(entity: EntityMeta, column: ColumnMeta, value: unknown): Value {
+  if (value === null) return null;
+  const t = column.type;
+  const where = `the '${column.logicalName}' attribute of the '${entity.logicalName}' entity`;
+  switch (t.kind) {
+    case 'text': case 'memo':
+      if (typeof value !== 'string') throw validation(`A value of type string is expected for ${where}`);
+      if (value.length > t.maxLength) throw validation(`The length of ${where} exceeded the maximum allowed length of '${t.maxLength}'.`);
+      return value;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw validation(`A whole number is expected for ${where}`);
+      if (value < t.min || value > t.max) throw validation(`The value ${value} of ${where} is outside the valid range (${t.min} to ${t.max}).`);
+      return value;
+    case 'decimal': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw validation(`A decimal number is expected for ${where}`);
+      if (value < t.min || value > t.max) throw validation(`The value ${value} of ${where} is outside the valid range (${t.min} to ${t.max}).`);
+      const scale = 10 ** t.precision;
+      return Math.round(value * scale) / scale;
+    }
+    case 'datetime':
+      if (typeof value !== 'string') throw validation(`A date and time is expected for ${where}`);
+      return normalizeDate(value);
+    case 'boolean':
+      if (typeof value !== 'boolean') throw validation(`true or false is expected for ${where}`);
+      return value;
+    case 'choice':
+      if (typeof value !== 'number' || !t.choices.some((c) => c.value === value)) {
+        throw validation(`${String(value)} is not a valid value for ${where}. Valid values: ${t.choices.map((c) => c.value).join(', ')}`);
+      }
+      return value;
+    default:
+      throw validation(`${where} cannot be set directly`);
+  }
+}

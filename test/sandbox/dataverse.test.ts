@@ -1,0 +1,233 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLASSIFICATION, REVIEW_STATUS } from '../../core/dataverse/tables';
+import { DataverseEmulator } from '../../sandbox/dataverse/emulator';
+
+/** The Dataverse Web API emulator over real HTTP on 127.0.0.1, against the wire shapes of offline.md §5. */
+let emulator: DataverseEmulator;
+let api: string;
+const dbPath = join(mkdtempSync(join(tmpdir(), 'ibal-dv-')), 'dataverse.duckdb');
+
+beforeAll(async () => {
+  emulator = await DataverseEmulator.open({ database: dbPath });
+  api = await emulator.listen();
+});
+afterAll(async () => { await emulator.close(); });
+
+interface Reply { status: number; headers: Headers; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const response = await fetch(`${api}${path}`, {
+    method, headers: { Accept: 'application/json', 'OData-Version': '4.0', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text === '' ? undefined : JSON.parse(text) };
+}
+const material = CLASSIFICATION.find((c) => c.label === 'Material')!.value;
+const timing = CLASSIFICATION.find((c) => c.label === 'Timing')!.value;
+let runNumber = 0;
+async function createRun(): Promise<{ id: string; name: string }> {
+  runNumber += 1;
+  const name = `RUN-${runNumber}`;
+  const created = await call('POST', 'ibal_snapshotruns', { ibal_name: name, ibal_company: 'usmf', ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z' },
+    { Prefer: 'return=representation' });
+  return { id: created.json.ibal_snapshotrunid, name };
+}
+const discrepancy = (run: string, item: string, extra: Record<string, unknown> = {}) => ({
+  '@odata.type': 'Microsoft.Dynamics.CRM.ibal_discrepancy', ibal_name: `${item} / 11`, ibal_company: 'usmf', ibal_item: item,
+  ibal_keyhash: `hash-${item}`, ibal_classification: material, 'ibal_run@odata.bind': `/ibal_snapshotruns(${run})`, ...extra,
+});
+
+describe('Dataverse emulator: reads and writes', () => {
+  it('answers WhoAmI with the sandbox user', async () => {
+    const me = await call('GET', 'WhoAmI');
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({ UserId: emulator.users[0]!.id, BusinessUnitId: expect.any(String), OrganizationId: expect.any(String) });
+    expect((await call('GET', 'WhoAmI', undefined, { 'X-Sandbox-User': 'approver@sandbox.local' })).json.UserId).toBe(emulator.users[1]!.id);
+  });
+
+  it('creates with 204 and OData-EntityId, or 201 and the row with return=representation', async () => {
+    const plain = await call('POST', 'ibal_thresholdrules', { ibal_name: 'default', ibal_quantitylimit: 5 });
+    expect(plain.status).toBe(204);
+    expect(plain.headers.get('OData-EntityId')).toMatch(/\/api\/data\/v9\.2\/ibal_thresholdrules\([0-9a-f-]{36}\)$/);
+    const represented = await call('POST', 'ibal_thresholdrules', { ibal_name: 'dc 11', ibal_scopewarehouse: '11', ibal_valuelimit: 50 }, { Prefer: 'return=representation' });
+    expect(represented.status).toBe(201);
+    expect(represented.headers.get('Preference-Applied')).toBe('return=representation');
+    expect(represented.json).toMatchObject({ '@odata.context': expect.stringContaining('$metadata#ibal_thresholdrules/$entity'),
+      '@odata.etag': expect.stringMatching(/^W\/"\d+"$/), ibal_name: 'dc 11', ibal_valuelimit: 50, ibal_active: null, statecode: 0 });
+  });
+
+  it('retrieves by id and by alternate key, and says 404 with the error envelope when the row is missing', async () => {
+    const run = await createRun();
+    expect((await call('GET', `ibal_snapshotruns(${run.id})`)).json.ibal_name).toBe(run.name);
+    expect((await call('GET', `ibal_snapshotruns(ibal_name='${run.name}')`)).json.ibal_snapshotrunid).toBe(run.id);
+    const missing = await call('GET', 'ibal_snapshotruns(00000000-0000-0000-0000-000000000999)');
+    expect(missing.status).toBe(404);
+    expect(missing.json).toEqual({ error: { code: '0x80040217', message: expect.stringContaining('Does Not Exist') } });
+  });
+
+  it('validates what is written, with the Web API\'s codes and messages', async () => {
+    const tooLong = await call('POST', 'ibal_thresholdrules', { ibal_name: 'x'.repeat(101) });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json.error).toEqual({ code: '0x80044331', message: "The length of the 'ibal_name' attribute of the 'ibal_thresholdrule' entity exceeded the maximum allowed length of '100'." });
+    expect((await call('POST', 'ibal_thresholdrules', { ibal_name: 'x', ibal_nosuchcolumn: 1 })).json.error.message).toContain("The property 'ibal_nosuchcolumn' does not exist");
+    expect((await call('POST', 'ibal_snapshotruns', { ibal_name: 'x', ibal_runstatus: 42 })).json.error.message).toContain('42 is not a valid value');
+    expect((await call('POST', 'ibal_discrepancies', { ibal_name: 'x', _ibal_run_value: '00000000-0000-0000-0000-000000000001' })).status).toBe(400);
+  });
+
+  it('links lookups with @odata.bind and returns them as _x_value, with formatted values on request', async () => {
+    const run = await createRun();
+    await call('POST', 'ibal_discrepancies', { ...discrepancy(run.id, 'BIND1'), 'ibal_run@odata.bind': `/ibal_snapshotruns(ibal_name='${run.name}')` });
+    const result = await call('GET', `ibal_discrepancies?$filter=ibal_item eq 'bind1'&$select=ibal_item,ibal_classification,_ibal_run_value`, undefined,
+      { Prefer: 'odata.include-annotations="*"' });
+    expect(result.headers.get('Preference-Applied')).toBe('odata.include-annotations="*"');
+    expect(result.json.value).toEqual([expect.objectContaining({
+      ibal_item: 'BIND1', ibal_classification: material, 'ibal_classification@OData.Community.Display.V1.FormattedValue': 'Material',
+      _ibal_run_value: run.id, '_ibal_run_value@OData.Community.Display.V1.FormattedValue': run.name,
+      '_ibal_run_value@Microsoft.Dynamics.CRM.lookuplogicalname': 'ibal_snapshotrun', ibal_discrepancyid: expect.any(String),
+    })]);
+    expect(Object.keys(result.json.value[0]).filter((k) => !k.includes('@'))).toEqual(['ibal_discrepancyid', 'ibal_item', 'ibal_classification', '_ibal_run_value']);
+    const dangling = await call('POST', 'ibal_discrepancies', discrepancy('00000000-0000-0000-0000-000000000404', 'X'));
+    expect(dangling.status).toBe(404);
+  });
+});
+
+describe('Dataverse emulator: queries', () => {
+  let run: { id: string; name: string };
+  beforeAll(async () => {
+    run = await createRun();
+    const rows = [['Q-A1', 10, material, 'Crate; fragile'], ['Q-B2', 250, timing, null], ['q-c3', 40, material, 'Pallet'], ['Q-D4', 5, timing, null], ['Q-E5', 99, material, null]];
+    const targets = rows.map(([item, value, classification, comment]) => ({ ...discrepancy(run.id, String(item), { ibal_absolutevalue: value, ibal_classification: classification, ibal_comment: comment }) }));
+    expect((await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: targets })).status).toBe(200);
+  });
+  const items = (r: { json: { value: Array<{ ibal_item: string }> } }) => r.json.value.map((v) => v.ibal_item);
+  const scoped = (filter: string) => `ibal_discrepancies?$select=ibal_item&$filter=_ibal_run_value eq ${run.id} and (${filter})&$orderby=ibal_item`;
+
+  it('filters with comparisons, and/or/not, functions, null and GUIDs, strings case-insensitively', async () => {
+    expect(items(await call('GET', scoped(`ibal_classification eq ${material}`)))).toEqual(['Q-A1', 'q-c3', 'Q-E5']);
+    expect(items(await call('GET', scoped('ibal_absolutevalue ge 40 and not (ibal_absolutevalue gt 100)')))).toEqual(['q-c3', 'Q-E5']);
+    expect(items(await call('GET', scoped("startswith(ibal_item,'q-c') or endswith(ibal_item,'D4')")))).toEqual(['q-c3', 'Q-D4']);
+    expect(items(await call('GET', scoped("contains(ibal_comment,'FRAGILE')")))).toEqual(['Q-A1']);
+    expect(items(await call('GET', scoped('ibal_comment eq null')))).toEqual(['Q-B2', 'Q-D4', 'Q-E5']);
+    expect(items(await call('GET', scoped("ibal_comment ne 'Pallet'")))).toEqual(['Q-A1', 'Q-B2', 'Q-D4', 'Q-E5']);
+    expect(items(await call('GET', scoped("contains(ibal_item,'_') or contains(ibal_item,'%')")))).toEqual([]);
+  });
+
+  it('orders, limits and counts', async () => {
+    const r = await call('GET', `ibal_discrepancies?$select=ibal_item&$filter=_ibal_run_value eq ${run.id}&$orderby=ibal_absolutevalue desc&$top=2&$count=true`);
+    expect(items(r)).toEqual(['Q-B2', 'Q-E5']);
+    expect(r.json['@odata.count']).toBe(5);
+  });
+
+  it('pages with odata.maxpagesize and an opaque @odata.nextLink until every row came once', async () => {
+    const seen: string[] = [];
+    let next: string | undefined = `ibal_discrepancies?$select=ibal_item&$filter=_ibal_run_value eq ${run.id}&$orderby=ibal_item&$top=1`;
+    let pages = 0;
+    while (next) {
+      const r = await call('GET', next.replace(api, ''), undefined, { Prefer: 'odata.maxpagesize=2' });
+      expect(r.headers.get('Preference-Applied')).toBe('odata.maxpagesize=2');
+      seen.push(...items(r));
+      next = r.json['@odata.nextLink'];
+      if (next) expect(next).toContain('$skiptoken=');
+      pages += 1;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(['Q-A1', 'Q-B2', 'q-c3', 'Q-D4', 'Q-E5']); // $top is ignored with maxpagesize, as documented
+  });
+
+  it('refuses what Dataverse refuses and what the emulator does not implement, naming it', async () => {
+    expect((await call('GET', 'ibal_discrepancies?$skip=2')).status).toBe(400);
+    const expand = await call('GET', 'ibal_discrepancies?$expand=ibal_run');
+    expect([expand.status, expand.json.error.message]).toEqual([501, 'The Dataverse emulator does not support the query option $expand']);
+    expect((await call('GET', "ibal_discrepancies?$filter=ibal_run/ibal_name eq 'x'")).status).toBe(501);
+    expect((await call('GET', 'ibal_discrepancies?$filter=ibal_item eq')).status).toBe(400);
+    expect((await call('GET', 'ibal_discrepancies?$skiptoken=forged')).status).toBe(400);
+    expect((await call('GET', 'ibal_nothings')).status).toBe(404);
+    expect((await call('POST', '$batch', {})).status).toBe(501);
+  });
+});
+
+describe('Dataverse emulator: upsert and bulk', () => {
+  it('upserts by alternate key with PATCH: 204 both times, one row', async () => {
+    const run = await createRun();
+    const path = `ibal_discrepancies(ibal_run=${run.id},ibal_keyhash='K1')`;
+    const body = { ibal_name: 'K1', ibal_company: 'usmf', ibal_item: 'K1', ibal_classification: material, ibal_residual: -3 };
+    expect((await call('PATCH', path, body)).status).toBe(204);
+    expect((await call('PATCH', path, { ...body, ibal_residual: -4 })).status).toBe(204);
+    const rows = await call('GET', `ibal_discrepancies?$filter=_ibal_run_value eq ${run.id}&$select=ibal_residual,ibal_keyhash`);
+    expect(rows.json.value).toEqual([expect.objectContaining({ ibal_keyhash: 'K1', ibal_residual: -4 })]);
+  });
+
+  it('honours If-Match and If-None-Match', async () => {
+    const run = await createRun();
+    const path = `ibal_snapshotruns(ibal_name='${run.name}')`;
+    expect((await call('PATCH', "ibal_snapshotruns(ibal_name='NO-SUCH')", { ibal_company: 'usmf' }, { 'If-Match': '*' })).status).toBe(404);
+    const duplicate = await call('PATCH', path, { ibal_company: 'usmf' }, { 'If-None-Match': '*' });
+    expect([duplicate.status, duplicate.json.error.code]).toEqual([412, '0x80040237']);
+    const current = (await call('GET', path)).json['@odata.etag'];
+    expect((await call('PATCH', path, { ibal_skewminutes: 5 }, { 'If-Match': current })).status).toBe(204);
+    expect((await call('PATCH', path, { ibal_skewminutes: 6 }, { 'If-Match': current })).status).toBe(412);
+  });
+
+  it('UpsertMultiple keyed by @odata.id updates on a second load instead of duplicating', async () => {
+    const run = await createRun();
+    const load = (residual: number) => ({ Targets: ['U1', 'U2', 'U3'].map((item) => ({
+      '@odata.type': 'Microsoft.Dynamics.CRM.ibal_discrepancy', '@odata.id': `ibal_discrepancies(ibal_run=${run.id},ibal_keyhash='${item}')`,
+      ibal_name: item, ibal_company: 'usmf', ibal_item: item, ibal_classification: material, ibal_residual: residual,
+      ibal_reviewstatus: REVIEW_STATUS[0]!.value })) });
+    expect((await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.UpsertMultiple', load(1))).status).toBe(204);
+    expect((await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.UpsertMultiple', load(2))).status).toBe(204);
+    const rows = await call('GET', `ibal_discrepancies?$filter=_ibal_run_value eq ${run.id}&$select=ibal_residual&$count=true`);
+    expect(rows.json['@odata.count']).toBe(3);
+    expect(rows.json.value.every((r: { ibal_residual: number }) => r.ibal_residual === 2)).toBe(true);
+  });
+
+  it('rolls a bulk request back whole when one target is wrong, and refuses more than 1,000 targets', async () => {
+    const run = await createRun();
+    const targets = [discrepancy(run.id, 'OK1'), { ...discrepancy(run.id, 'BAD'), ibal_item: 'x'.repeat(41) }];
+    const failed = await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: targets });
+    expect([failed.status, failed.json.error.code]).toEqual([400, '0x80044331']);
+    expect((await call('GET', `ibal_discrepancies?$filter=_ibal_run_value eq ${run.id}&$count=true`)).json['@odata.count']).toBe(0);
+    const untyped = await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: [{ ibal_name: 'x' }] });
+    expect(untyped.json.error.message).toContain('@odata.type');
+    const tooMany = await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: Array.from({ length: 1001 }, (_, i) => discrepancy(run.id, `M${i}`)) });
+    expect(tooMany.status).toBe(400);
+  });
+
+  it('returns the new ids from CreateMultiple and updates by id with UpdateMultiple', async () => {
+    const run = await createRun();
+    const created = await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: [discrepancy(run.id, 'C1'), discrepancy(run.id, 'C2')] });
+    expect(created.json).toEqual({ '@odata.context': expect.stringContaining('CreateMultipleResponse'), Ids: [expect.any(String), expect.any(String)] });
+    const update = await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.UpdateMultiple', { Targets: created.json.Ids.map((id: string) => ({
+      '@odata.type': 'Microsoft.Dynamics.CRM.ibal_discrepancy', ibal_discrepancyid: id, ibal_countedqty: 7 })) });
+    expect(update.status).toBe(204);
+    expect((await call('GET', `ibal_discrepancies(${created.json.Ids[0]})?$select=ibal_countedqty`)).json.ibal_countedqty).toBe(7);
+  });
+});
+
+describe('Dataverse emulator: relationships, environment variables and persistence', () => {
+  it('deletes a run with its discrepancies, and refuses to delete a posting batch still referenced', async () => {
+    const run = await createRun();
+    const batch = await call('POST', 'ibal_postingbatches', { ibal_name: 'PB-1' }, { Prefer: 'return=representation' });
+    await call('POST', 'ibal_discrepancies', { ...discrepancy(run.id, 'DEL1'), 'ibal_postingbatch@odata.bind': `/ibal_postingbatches(${batch.json.ibal_postingbatchid})` });
+    const refused = await call('DELETE', `ibal_postingbatches(${batch.json.ibal_postingbatchid})`);
+    expect(refused.status).toBe(400);
+    expect((await call('DELETE', `ibal_snapshotruns(${run.id})`)).status).toBe(204);
+    expect((await call('GET', `ibal_discrepancies?$filter=_ibal_run_value eq ${run.id}&$count=true`)).json['@odata.count']).toBe(0);
+    expect((await call('DELETE', `ibal_postingbatches(${batch.json.ibal_postingbatchid})`)).status).toBe(204);
+  });
+
+  it('holds the solution\'s environment variable definitions with their defaults', async () => {
+    const r = await call('GET', "environmentvariabledefinitions?$filter=schemaname eq 'ibal_IVMaxLinesPerCall'&$select=schemaname,defaultvalue,type");
+    expect(r.json.value).toEqual([expect.objectContaining({ schemaname: 'ibal_IVMaxLinesPerCall', defaultvalue: '512', type: 100000001 })]);
+  });
+
+  it('keeps its rows on disk across restarts', async () => {
+    const run = await createRun();
+    await emulator.close();
+    emulator = await DataverseEmulator.open({ database: dbPath });
+    api = await emulator.listen();
+    expect((await call('GET', `ibal_snapshotruns(${run.id})`)).json.ibal_name).toBe(run.name);
+  });
+});
