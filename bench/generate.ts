@@ -6,22 +6,12 @@
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { seededRandom } from '../core/random.js';
 
 export const WAREHOUSES = ['11', '12', '13', '14', '21', '22', '23', '24'];
 const facility = (warehouse: string) => `FAC${warehouse}`;
 const site = (warehouse: string) => warehouse[0]!;
 
-/** mulberry32: small, fast, seeded. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class LineWriter {
   private readonly stream;
@@ -49,7 +39,7 @@ export interface GeneratedSet { dir: string; config: string; lines: number }
 
 export async function generate(dir: string, lines: number, seed = 20261120): Promise<GeneratedSet> {
   mkdirSync(dir, { recursive: true });
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const d365 = new LineWriter(join(dir, 'd365-onhand.csv'), 'dataAreaId,ReportNumber,ItemNumber,ProductConfigurationId,ProductSizeId,'
     + 'ProductColorId,ProductStyleId,ProductVersionId,WarehouseId,WarehouseLocationId,InventoryStatusId,ItemBatchNumber,'
     + 'ItemSerialNumber,InventoryGtdId,InventoryOwnerId,InventoryProfileId,OnHandQuantity');

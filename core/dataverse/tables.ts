@@ -66,6 +66,7 @@ export const snapshotRun = defineTable({
     materialNetValue: column('material net value', 'Material value (net)', value()),
     sourceFiles: column('source files', 'Source files', memo(4000)),
     warnings: column('warnings', 'Warnings', memo(10000)),
+    rulesUsed: column('rules used', 'Threshold rules used', memo(10000), { description: 'The rules this run classified with, and where they came from' }),
     startedOn: column('started on', 'Started on', dateTime()),
     finishedOn: column('finished on', 'Finished on', dateTime()),
   },

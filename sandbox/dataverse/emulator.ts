@@ -4,6 +4,7 @@
  * emulator without a transport, so tests can call it in-process; `listen()` serves it on 127.0.0.1.
  */
 import { createServer, type Server } from 'node:http';
+import { seededRandom } from '../../core/random.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
@@ -16,6 +17,21 @@ const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
 
 export interface EmulatorRequest { method: string; url: string; headers: Record<string, string | undefined>; body: string }
 export interface EmulatorResponse { status: number; headers: Record<string, string>; body: string }
+
+/** Dataverse's service protection, on demand: a request-count limit per window (offline.md §5.6). */
+export interface ServiceProtection { maxRequests: number; windowSeconds: number }
+
+/** Injected failures: a share of requests answered 429 or 503 before any work, or answered late after the work is done. */
+export interface FaultMode {
+  share: number;
+  kinds: ReadonlyArray<'429' | '503' | 'timeout'>;
+  /** How late a 'timeout' answer comes, past the client's timeout. */
+  delayMs: number;
+  retryAfterSeconds: number;
+  seed: number;
+}
+
+export interface EmulatorStats { requests: number; byRoute: Record<string, number> }
 
 export interface EmulatorOptions {
   /** DuckDB file, or ':memory:'. */
@@ -66,6 +82,11 @@ export class DataverseEmulator {
   readonly users: readonly SandboxUser[];
   private readonly organizationId: string;
   private readonly businessUnitId: string;
+  private protection: ServiceProtection | undefined;
+  private recent: number[] = [];
+  private faults: FaultMode | undefined;
+  private random: () => number = Math.random;
+  stats: EmulatorStats = { requests: 0, byRoute: {} };
 
   private constructor(readonly store: Store, options: EmulatorOptions) {
     this.users = options.users ?? DEFAULT_USERS;
@@ -100,6 +121,20 @@ export class DataverseEmulator {
     this.store.close();
   }
 
+  setServiceProtection(protection: ServiceProtection | undefined): void {
+    this.protection = protection;
+    this.recent = [];
+  }
+
+  setFaults(faults: FaultMode | undefined): void {
+    this.faults = faults;
+    this.random = faults ? seededRandom(faults.seed) : Math.random;
+  }
+
+  resetStats(): void {
+    this.stats = { requests: 0, byRoute: {} };
+  }
+
   /** The user a request acts as: `X-Sandbox-User` (an id or a domain name) or the first user. */
   userOf(request: EmulatorRequest): SandboxUser {
     const wanted = request.headers['x-sandbox-user'];
@@ -109,8 +144,14 @@ export class DataverseEmulator {
     return user;
   }
 
-  handle(request: EmulatorRequest): Promise<EmulatorResponse> {
-    return this.store.exclusive(async () => {
+  async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const route = routeName(request);
+    this.stats.requests += 1;
+    this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
+    const refused = this.refusal();
+    if (refused) return this.json(refused.status, refused.body(), refused.headers);
+    const late = this.faults !== undefined && this.faults.kinds.includes('timeout') && this.random() < this.faults.share / this.faults.kinds.length;
+    const response = await this.store.exclusive(async () => {
       try {
         return await this.route(request);
       } catch (error) {
@@ -118,6 +159,40 @@ export class DataverseEmulator {
         return this.json(500, { error: { code: '0x80040216', message: `Unexpected emulator error: ${(error as Error).message}` } });
       }
     });
+    // The work is done and committed; only the answer is late, as when a client gives up waiting.
+    if (late) await new Promise((resolve) => setTimeout(resolve, this.faults!.delayMs));
+    return response;
+  }
+
+  /** A 429 or 503 before any work: service protection first, then injected faults. */
+  private refusal(): DataverseError | undefined {
+    if (this.protection) {
+      const now = Date.now();
+      const windowStart = now - this.protection.windowSeconds * 1000;
+      this.recent = this.recent.filter((t) => t > windowStart);
+      if (this.recent.length >= this.protection.maxRequests) {
+        const retryAfter = Math.max(1, Math.ceil((this.recent[0]! - windowStart) / 1000));
+        return new DataverseError(429, CODES.requestsLimit,
+          `Number of requests exceeded the limit of ${this.protection.maxRequests} over time window of ${this.protection.windowSeconds} seconds.`,
+          { 'Retry-After': String(retryAfter) });
+      }
+      this.recent.push(now);
+    }
+    if (this.faults) {
+      const kinds = this.faults.kinds.filter((k) => k !== 'timeout');
+      const roll = this.random();
+      const perKind = this.faults.share / this.faults.kinds.length;
+      const index = Math.floor(roll / perKind);
+      const kind = kinds[index];
+      if (roll < perKind * kinds.length && kind === '429') {
+        return new DataverseError(429, CODES.requestsLimit, 'Number of requests exceeded the limit of 6000 over time window of 300 seconds. (injected fault)',
+          { 'Retry-After': String(this.faults.retryAfterSeconds) });
+      }
+      if (roll < perKind * kinds.length && kind === '503') {
+        return new DataverseError(503, CODES.unavailable, 'The service is temporarily unavailable. (injected fault)');
+      }
+    }
+    return undefined;
   }
 
   private async route(request: EmulatorRequest): Promise<EmulatorResponse> {
@@ -310,7 +385,9 @@ export class DataverseEmulator {
     }
     if (operation === 'create') {
       for (const column of entity.columns.values()) {
-        if (column.type.kind === 'choice' && values[column.logicalName] === undefined && 'defaultValue' in column.type && column.type.defaultValue !== undefined) {
+        // Dataverse fills a choice or yes/no column's default value on create.
+        if ((column.type.kind === 'choice' || column.type.kind === 'boolean') && values[column.logicalName] === undefined
+          && column.type.defaultValue !== undefined) {
           values[column.logicalName] = column.type.defaultValue;
         }
       }
@@ -449,6 +526,13 @@ export class DataverseEmulator {
 }
 
 type Key = { id: string } | { values: Record<string, Value> };
+
+
+/** "POST ibal_discrepancies/UpsertMultiple", "GET ibal_discrepancies", … for the request counts. */
+function routeName(request: EmulatorRequest): string {
+  const path = new URL(request.url, 'http://x').pathname.replace(API_PATH, '');
+  return `${request.method.toUpperCase()} ${decodeURIComponent(path).replace(/\(.*\)/, '(…)').replace('Microsoft.Dynamics.CRM.', '')}`;
+}
 
 const etagOf = (row: Row): string => `W/"${String(row.versionnumber)}"`;
 const describeKey = (key: Key): string => ('id' in key ? `Id = ${key.id}` : Object.entries(key.values).map(([k, v]) => `${k} = ${String(v)}`).join(', '));

@@ -55,7 +55,7 @@ describe('Dataverse emulator: reads and writes', () => {
     expect(represented.status).toBe(201);
     expect(represented.headers.get('Preference-Applied')).toBe('return=representation');
     expect(represented.json).toMatchObject({ '@odata.context': expect.stringContaining('$metadata#ibal_thresholdrules/$entity'),
-      '@odata.etag': expect.stringMatching(/^W\/"\d+"$/), ibal_name: 'dc 11', ibal_valuelimit: 50, ibal_active: null, statecode: 0 });
+      '@odata.etag': expect.stringMatching(/^W\/"\d+"$/), ibal_name: 'dc 11', ibal_valuelimit: 50, ibal_active: true, statecode: 0 }); // the yes/no default is filled on create
   });
 
   it('retrieves by id and by alternate key, and says 404 with the error envelope when the row is missing', async () => {
