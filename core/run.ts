@@ -40,6 +40,8 @@ export interface RunSummary {
   classifications: Record<Classification, number>;
   material: { count: number; absoluteValue: number; netValue: number };
   warnings: string[];
+  /** The threshold rules the run classified with, and whether they came from the config or the target. */
+  rules: { source: 'config' | 'target'; names: string[] };
   trend: RunTrendPoint[];
 }
 

@@ -5,12 +5,23 @@
 import { parseArgs } from 'node:util';
 import { InputError } from './errors.js';
 import { reconcile } from './reconcile.js';
+import { tokenProviderFor } from './dataverse/auth.js';
+import { DataverseClient } from './dataverse/client.js';
+import { DataverseTarget } from './dataverse/target.js';
 
-export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
+function dataverseTarget(url: string): DataverseTarget {
+  const apiUrl = url.endsWith('/') ? url : `${url}/`;
+  return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl);
+}
+
+export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
 
   --config   the run's configuration (JSON, see job/config.schema.json)
   --out      folder for discrepancies.csv, rejects.csv and run.json (created if missing)
-  --history  history store across runs (default <out>/../.ibal-history.duckdb)
+  --target   a Dataverse Web API root (https://<org>.crm.dynamics.com/api/data/v9.2/, or the sandbox's): the run and its
+             discrepancies are written there, and history and active threshold rules are read from there.
+             For Dynamics 365, set IBAL_TENANT_ID, IBAL_CLIENT_ID and IBAL_CLIENT_SECRET (client credentials).
+  --history  history store across runs without --target (default <out>/../.ibal-history.duckdb)
   --run-id   id of this run (default <company>-<D365 as-of>; the same id replaces that run's history)
   --quiet    no progress on stderr (warnings and errors still go there)
   --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
@@ -28,12 +39,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);
     return 2;
   }
-  let values: { config?: string; out?: string; history?: string; 'run-id'?: string; quiet?: boolean; 'memory-limit'?: string };
+  let values: { config?: string; out?: string; target?: string; history?: string; 'run-id'?: string; quiet?: boolean; 'memory-limit'?: string };
   try {
     ({ values } = parseArgs({
       args: [...rest], strict: true, allowPositionals: false,
       options: {
-        config: { type: 'string' }, out: { type: 'string' }, history: { type: 'string' }, 'run-id': { type: 'string' },
+        config: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, history: { type: 'string' }, 'run-id': { type: 'string' },
         quiet: { type: 'boolean' }, 'memory-limit': { type: 'string' },
       },
     }));
@@ -46,9 +57,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`ibal reconcile: missing ${missing.map((m) => `--${m}`).join(' and ')}\n${USAGE}`);
     return 2;
   }
+  if (values.target !== undefined && values.history !== undefined) {
+    io.stderr('ibal reconcile: --history and --target exclude each other: with a target, history comes from it\n');
+    return 2;
+  }
   try {
     await reconcile({
       configPath: values.config!, outDir: values.out!, historyPath: values.history, runId: values['run-id'],
+      target: values.target === undefined ? undefined : dataverseTarget(values.target),
       progress: values.quiet ? undefined : io.stderr, warnings: io.stderr, memoryLimit: values['memory-limit'],
     });
     return 0;

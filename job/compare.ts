@@ -16,7 +16,7 @@ export interface CompareInputs {
   wms: string;
   inFlight: string | undefined;
   valuation: { view: string; hasSite: boolean; hasWarehouse: boolean } | undefined;
-  /** The previous run's Material keys with their streak, or undefined when there is no previous run. */
+  /** The previous run's Material keys as (key_hash, runs_unbalanced), or undefined when there is no previous run. */
   previousMaterial: string | undefined;
 }
 
@@ -56,7 +56,7 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
     }
   }
   const history = inputs.previousMaterial
-    ? { join: `LEFT JOIN ${inputs.previousMaterial} h ON h.key = c.key`, column: 'coalesce(h.runs_unbalanced, 0)' }
+    ? { join: `LEFT JOIN ${inputs.previousMaterial} h ON h.key_hash = sha256(c.key)`, column: 'coalesce(h.runs_unbalanced, 0)' }
     : { join: '', column: '0' };
 
   // The filter is loose on purpose: core decides what is balanced, SQL only skips the plainly equal.

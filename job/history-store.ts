@@ -32,7 +32,7 @@ export class HistoryStore {
       'SELECT run_id FROM history.runs WHERE company = $company AND seq < $seq ORDER BY seq DESC LIMIT 1', { company, seq });
     const previousRunId = previous[0]?.run_id;
     if (previousRunId !== undefined) {
-      await db.run(`CREATE TEMP VIEW previous_material AS SELECT key, runs_unbalanced FROM history.material_keys
+      await db.run(`CREATE TEMP VIEW previous_material AS SELECT sha256(key) AS key_hash, runs_unbalanced FROM history.material_keys
         WHERE run_id = ${sqlString(previousRunId)}`);
     }
     return new HistoryStore(db, runId, seq, previousRunId);

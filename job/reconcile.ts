@@ -13,7 +13,7 @@ import { skewMinutes, skewWarning, type FileCount, type RunSummary, type Source 
 import { loadConfig } from './config-loader.js';
 import { compareSnapshots } from './compare.js';
 import { Database } from './db.js';
-import { HistoryStore } from './history-store.js';
+import { LocalHistoryTarget, type RunTarget } from './run-target.js';
 import { lineNumberer, loadTable, rawRecord, type LoadedTable } from './load.js';
 import { d365AtLevel, d365ColumnMap, normalizeD365, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines } from './normalize.js';
 import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from './outputs.js';
@@ -29,6 +29,8 @@ export interface ReconcileOptions {
   progress?: ((text: string) => void) | undefined;
   /** Where warnings go, also when progress is quiet. */
   warnings?: ((text: string) => void) | undefined;
+  /** Where history comes from and the run is recorded; the local history file by default. */
+  target?: RunTarget | undefined;
   /** DuckDB's memory limit; beyond it DuckDB spills to a temp folder (default 2GB, so a 10M-line run stays under 4 GB). */
   memoryLimit?: string | undefined;
 }
@@ -48,7 +50,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   mkdirSync(outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'ibal-'));
   const db = await Database.open({ tempDirectory: join(workDir, 'spill'), memoryLimit: options.memoryLimit ?? '2GB' });
+  const runId = options.runId ?? defaultRunId(config.company, config.d365.asOf);
+  const target = options.target ?? new LocalHistoryTarget(resolve(options.historyPath ?? join(dirname(outDir), '.ibal-history.duckdb')));
+  let begun = false;
   try {
+    progress.phase(`run ${runId}: ${target.description}`);
+    const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf, startedOn });
+    begun = true;
+    const rules = context.rules ?? config.thresholds;
     const warnings: string[] = [];
     const warn = (message: string) => { warnings.push(message); progress.warn(message); };
 
@@ -103,15 +112,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       files.push({ normalized: inFlight });
     }
 
-    const runId = options.runId ?? defaultRunId(config.company, config.d365.asOf);
-    const historyPath = resolve(options.historyPath ?? join(dirname(outDir), '.ibal-history.duckdb'));
-    const history = await HistoryStore.open(db, historyPath, runId, config.company);
-
     progress.phase(`comparing at ${['item', ...level].join(' + ')}`);
     const compared = await compareSnapshots(db, {
       level, d365: (await d365AtLevel(db)).relation, wms: wms.atLevel.relation,
-      inFlight: inFlight?.atLevel.relation, valuation, previousMaterial: history.previousMaterialView,
-    }, config.thresholds, config.audit.afterRuns);
+      inFlight: inFlight?.atLevel.relation, valuation, previousMaterial: context.previousMaterial,
+    }, rules, config.audit.afterRuns);
     if (compared.keysWithoutRule > 0) {
       warn(`${compared.keysWithoutRule} keys matched no threshold rule and were classified Material (add a rule without scope to cover them)`);
     }
@@ -143,13 +148,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       skewMinutes: skew, startedOn, finishedOn: new Date().toISOString(), files: fileCounts,
       keysCompared: compared.keysCompared, classifications,
       material: { count: classifications.Material, absoluteValue: roundValue(absoluteValue), netValue: roundValue(netValue) },
-      warnings, trend: [],
+      warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
     };
-    await history.record(summary, discrepancies);
-    summary.trend = await history.trend(config.company);
+    progress.phase(`recording the run in ${target.description}`);
+    summary.trend = await target.complete(summary, discrepancies);
     writeRunJson(join(outDir, 'run.json'), summary);
     progress.summary(summary, outDir);
     return { summary, outDir };
+  } catch (error) {
+    if (begun) await target.fail(error as Error);
+    throw error;
   } finally {
     db.close();
     rmSync(workDir, { recursive: true, force: true });

@@ -54,6 +54,11 @@ export class DataverseClient {
     }
   }
 
+  /** One page of a query, without a page-size preference, so a $top in it applies (Dataverse ignores $top with one). */
+  async retrieveTop(path: string): Promise<Array<Record<string, unknown>>> {
+    return pageSchema.parse((await this.request('GET', path)).body).value;
+  }
+
   /** Every row of a query, following @odata.nextLink to the end. */
   async retrieveAll(path: string, pageSize = 5000): Promise<Array<Record<string, unknown>>> {
     const rows: Array<Record<string, unknown>> = [];

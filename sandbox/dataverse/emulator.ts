@@ -315,37 +315,53 @@ export class DataverseEmulator {
     if (!Array.isArray(targets) || targets.length === 0) throw badRequest(`${action} needs a non-empty Targets array`);
     if (targets.length > MAX_BULK) throw badRequest(`${action} takes at most ${MAX_BULK} targets; this request has ${targets.length}`);
     const type = `Microsoft.Dynamics.CRM.${entity.logicalName}`;
-    const ids: string[] = [];
-    // Standard tables are all-or-nothing: any failure rolls the whole request back (bulk-operations.md).
-    await this.store.transaction(async () => {
-      for (const [index, target] of targets.entries()) {
-        if (target === null || typeof target !== 'object' || Array.isArray(target)) throw badRequest(`Targets[${index}] is not an object`);
-        const record = target as Record<string, unknown>;
-        if (record['@odata.type'] !== type) throw badRequest(`Targets[${index}] needs "@odata.type": "${type}"`);
-        const odataId = record['@odata.id'];
-        const { [entity.primaryId]: primaryId, ...rest } = record;
-        delete rest['@odata.id'];
-        let keyColumns: Row = {};
-        let existing: Row | undefined;
-        if (typeof odataId === 'string') {
-          const keyText = /^(?:.*\/)?([A-Za-z0-9_]+)\((.*)\)$/.exec(odataId);
-          if (!keyText || keyText[1] !== entity.entitySetName) throw badRequest(`Targets[${index}]: '@odata.id' must be ${entity.entitySetName}(<key>)`);
-          const key = this.parseKey(entity, keyText[2]!);
-          existing = await this.find(entity, key);
-          if (!existing) keyColumns = await this.keyRow(entity, key);
-        } else if (primaryId !== undefined) {
-          existing = await this.store.byId(entity, String(primaryId));
-        }
-        if (action === 'UpdateMultiple' && primaryId === undefined) throw badRequest(`Targets[${index}] needs ${entity.primaryId} for UpdateMultiple`);
-        if (action === 'UpdateMultiple' && !existing) throw notFound(`${entity.logicalName} With Id = ${String(primaryId)} Does Not Exist`);
-        if (action === 'CreateMultiple' && existing) throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
-        const values = await this.writtenValues(entity, rest, existing ? 'update' : 'create');
-        const row = existing
-          ? await this.store.update(entity, String(existing[entity.primaryId]), values, user)
-          : await this.store.insert(entity, { ...values, ...keyColumns, ...(primaryId === undefined ? {} : { [entity.primaryId]: String(primaryId) }) }, user);
-        ids.push(String(row[entity.primaryId]));
+    // Each target is checked first; then existing rows are found for all keys at once and everything is written in
+    // one transaction: standard tables are all-or-nothing (bulk-operations.md).
+    const prepared: Array<{ index: number; key: Key | undefined; values: Row; text: string | undefined }> = [];
+    for (const [index, target] of targets.entries()) {
+      if (target === null || typeof target !== 'object' || Array.isArray(target)) throw badRequest(`Targets[${index}] is not an object`);
+      const { '@odata.id': odataId, [entity.primaryId]: primaryId, ...rest } = target as Record<string, unknown>;
+      if (rest['@odata.type'] !== type) throw badRequest(`Targets[${index}] needs "@odata.type": "${type}"`);
+      let key: Key | undefined;
+      if (typeof odataId === 'string') {
+        const keyText = /^(?:.*\/)?([A-Za-z0-9_]+)\((.*)\)$/.exec(odataId);
+        if (!keyText || keyText[1] !== entity.entitySetName) throw badRequest(`Targets[${index}]: '@odata.id' must be ${entity.entitySetName}(<key>)`);
+        key = this.parseKey(entity, keyText[2]!);
+      } else if (primaryId !== undefined) {
+        key = { id: String(primaryId).toLowerCase() };
       }
-    });
+      if (action === 'UpdateMultiple' && (key === undefined || !('id' in key))) throw badRequest(`Targets[${index}] needs ${entity.primaryId} for UpdateMultiple`);
+      if (action === 'UpsertMultiple' && key === undefined) throw badRequest(`Targets[${index}] needs '@odata.id' or ${entity.primaryId} for UpsertMultiple`);
+      prepared.push({ index, key, values: await this.writtenValues(entity, rest, 'update'), text: key ? JSON.stringify(key) : undefined });
+    }
+    const existing = new Map<string, Row>();
+    for (const kind of new Set(prepared.map((p) => (p.key === undefined ? '' : 'id' in p.key ? entity.primaryId : Object.keys(p.key.values).sort().join()))).values()) {
+      if (kind === '') continue;
+      const group = prepared.filter((p) => p.key !== undefined && ('id' in p.key ? entity.primaryId : Object.keys(p.key.values).sort().join()) === kind);
+      const columns = kind.split(',');
+      const found = await this.store.findMany(entity, columns, group.map((p) => columns.map((c) => ('id' in p.key! ? p.key.id : p.key!.values[c] ?? null))));
+      for (const p of group) {
+        const row = found.get(JSON.stringify(columns.map((c) => ('id' in p.key! ? p.key.id : p.key!.values[c] ?? null))));
+        if (row) existing.set(p.text!, row);
+      }
+    }
+    const inserts: Row[] = [];
+    const updates: Array<{ existing: Row; changes: Row }> = [];
+    const keyRows = new Map<string, Row>();
+    const knownTargets = new Set<string>();
+    for (const p of prepared) {
+      const current = p.text === undefined ? undefined : existing.get(p.text);
+      if (action === 'UpdateMultiple' && !current) throw notFound(`${entity.logicalName} With ${describeKey(p.key!)} Does Not Exist`);
+      if (action === 'CreateMultiple' && current) throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+      if (current) { updates.push({ existing: current, changes: p.values }); continue; }
+      let keyRow: Row = {};
+      if (p.key !== undefined) {
+        keyRow = keyRows.get(p.text!) ?? await this.keyRow(entity, p.key, knownTargets);
+        keyRows.set(p.text!, keyRow);
+      }
+      inserts.push({ ...this.defaults(entity, p.values), ...p.values, ...keyRow });
+    }
+    const ids = await this.store.transaction(() => this.store.writeMany(entity, inserts, updates, user));
     if (action === 'CreateMultiple') {
       return this.json(200, { '@odata.context': `${this.root()}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`, Ids: ids });
     }
@@ -383,16 +399,19 @@ export class DataverseEmulator {
       }
       values[column.logicalName] = storedValue(entity, column, value);
     }
-    if (operation === 'create') {
-      for (const column of entity.columns.values()) {
-        // Dataverse fills a choice or yes/no column's default value on create.
-        if ((column.type.kind === 'choice' || column.type.kind === 'boolean') && values[column.logicalName] === undefined
-          && column.type.defaultValue !== undefined) {
-          values[column.logicalName] = column.type.defaultValue;
-        }
+    return operation === 'create' ? { ...this.defaults(entity, values), ...values } : values;
+  }
+
+  /** Dataverse fills a choice or yes/no column's default value on create. */
+  private defaults(entity: EntityMeta, values: Row): Row {
+    const defaults: Row = {};
+    for (const column of entity.columns.values()) {
+      if ((column.type.kind === 'choice' || column.type.kind === 'boolean') && values[column.logicalName] === undefined
+        && column.type.defaultValue !== undefined) {
+        defaults[column.logicalName] = column.type.defaultValue;
       }
     }
-    return values;
+    return defaults;
   }
 
   private async resolveBind(column: ColumnMeta, value: unknown): Promise<string> {
@@ -440,14 +459,18 @@ export class DataverseEmulator {
   }
 
   /** The columns a key sets on a row it creates, checked like written values (a lookup's row must exist). */
-  private async keyRow(entity: EntityMeta, key: Key): Promise<Row> {
+  private async keyRow(entity: EntityMeta, key: Key, known: Set<string> = new Set()): Promise<Row> {
     if ('id' in key) return { [entity.primaryId]: key.id };
     const row: Row = {};
     for (const [name, value] of Object.entries(key.values)) {
       const column = entity.columns.get(name)!;
       if (column.type.kind === 'lookup') {
         const target = entityByName.get(column.type.target)!;
-        if (typeof value !== 'string' || !(await this.store.byId(target, value))) throw notFound(`${target.logicalName} With Id = ${String(value)} Does Not Exist`);
+        const seen = `${target.logicalName}:${String(value)}`;
+        if (typeof value !== 'string' || (!known.has(seen) && !(await this.store.byId(target, value)))) {
+          throw notFound(`${target.logicalName} With Id = ${String(value)} Does Not Exist`);
+        }
+        known.add(seen);
         row[name] = value;
       } else {
         row[name] = storedValue(entity, column, value);

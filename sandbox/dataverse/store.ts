@@ -122,6 +122,85 @@ export class Store {
     return (await this.byId(entity, id))!;
   }
 
+  /** Existing rows for many keys of one kind (ids, or one alternate key's columns), by the key's text. */
+  async findMany(entity: EntityMeta, columns: readonly string[], keys: ReadonlyArray<readonly Value[]>): Promise<Map<string, Row>> {
+    const found = new Map<string, Row>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const rows = await this.all(`SELECT t.* FROM ${q(entity.logicalName)} t JOIN (VALUES ${chunk.map(() => tuple).join(', ')}) v(${columns.map((_, n) => `k${n}`).join(', ')})
+        ON ${columns.map((c, n) => `t.${q(c)} IS NOT DISTINCT FROM v.k${n}`).join(' AND ')}`, chunk.flat());
+      for (const row of rows) found.set(keyText(columns.map((c) => row[c] ?? null)), row);
+    }
+    return found;
+  }
+
+  /**
+   * Writes many rows in one go: new rows inserted, changed rows replaced by their merged values. Alternate keys stay
+   * unique across the batch and the table. Call inside a transaction.
+   */
+  async writeMany(entity: EntityMeta, inserts: readonly Row[], updates: ReadonlyArray<{ existing: Row; changes: Row }>, user: string): Promise<string[]> {
+    const now = timestamp();
+    const rows: Row[] = [];
+    const ids: string[] = [];
+    for (const values of inserts) {
+      const id = String(values[entity.primaryId] ?? randomUUID()).toLowerCase();
+      rows.push({ statecode: 0, statuscode: 1, ...values, [entity.primaryId]: id, createdon: now, modifiedon: now, createdby: user, modifiedby: user,
+        ...(entity.userOwned ? { ownerid: user } : {}), versionnumber: this.version++ });
+      ids.push(id);
+    }
+    const replaced = updates.map(({ existing, changes }) => {
+      const id = String(existing[entity.primaryId]);
+      ids.push(id);
+      const row = { ...existing, ...changes, [entity.primaryId]: id, modifiedon: now, modifiedby: user, versionnumber: this.version++ };
+      rows.push(row);
+      return id;
+    });
+    if (inserts.length > 0) {
+      const newIds = ids.slice(0, inserts.length);
+      if ((await this.findMany(entity, [entity.primaryId], newIds.map((id) => [id]))).size > 0) {
+        throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+      }
+    }
+    for (const key of entity.keys) {
+      const tuples = rows.map((r) => key.columns.map((c) => r[c] ?? null)).filter((t) => t.every((v) => v !== null));
+      if (new Set(tuples.map(keyText)).size !== tuples.length) throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+      const holders = await this.findMany(entity, key.columns, tuples);
+      for (const [text, holder] of holders) {
+        const mine = rows.find((r) => keyText(key.columns.map((c) => r[c] ?? null)) === text);
+        if (mine && holder[entity.primaryId] !== mine[entity.primaryId]) {
+          throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
+        }
+      }
+    }
+    for (let i = 0; i < replaced.length; i += 500) {
+      const chunk = replaced.slice(i, i + 500);
+      await this.run(`DELETE FROM ${q(entity.logicalName)} WHERE ${q(entity.primaryId)} IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    }
+    await this.append(entity, rows);
+    return ids;
+  }
+
+  /** Bulk insert through DuckDB's appender, each value appended as its column's type. */
+  private async append(entity: EntityMeta, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const appender = await this.connection.createAppender(entity.logicalName);
+    const columns = [...entity.columns.values()];
+    for (const row of rows) {
+      for (const column of columns) {
+        const value = row[column.logicalName] ?? null;
+        if (value === null) appender.appendNull();
+        else if (column.type.kind === 'integer' || column.type.kind === 'choice') appender.appendInteger(Number(value));
+        else if (column.type.kind === 'decimal') appender.appendDouble(Number(value));
+        else if (column.type.kind === 'boolean') appender.appendBoolean(Boolean(value));
+        else if (column.type.kind === 'rowversion') appender.appendBigInt(BigInt(value as number));
+        else appender.appendVarchar(String(value));
+      }
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
   async delete(entity: EntityMeta, id: string): Promise<void> {
     if (!(await this.byId(entity, id))) throw notFound(`${entity.logicalName} With Id = ${id} Does Not Exist`);
     // Lookups to the deleted row follow the relationship's delete behaviour.
@@ -174,6 +253,8 @@ export class Store {
     this.instance.closeSync();
   }
 }
+
+const keyText = (values: readonly Value[]): string => JSON.stringify(values);
 
 export const timestamp = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 

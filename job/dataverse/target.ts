@@ -1,0 +1,185 @@
+/**
+ * Records runs in Dataverse (issue "Sandbox"): the run row goes Running → Completed or Failed, discrepancies go in
+ * with UpsertMultiple keyed by (run, key hash) so a re-run updates instead of adding, and history and the active
+ * threshold rules are read from the target. Every column name comes from the definitions in core/.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ThresholdRule } from '../../core/config.js';
+import type { Discrepancy } from '../../core/discrepancy.js';
+import type { RunTrendPoint } from '../../core/history.js';
+import { keyString } from '../../core/keys.js';
+import type { RunSummary } from '../../core/run.js';
+import { lookupValueName, type ColumnDefinition } from '../../core/dataverse/schema.js';
+import { CLASSIFICATION, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
+import type { Database } from '../db.js';
+import type { RunContext, RunStart, RunTarget } from '../run-target.js';
+import type { DataverseClient } from './client.js';
+
+const RUN = snapshotRun.columns;
+const D = discrepancyTable.columns;
+const R = thresholdRule.columns;
+const n = (c: ColumnDefinition) => c.logicalName;
+const statusValue = (label: string) => RUN_STATUS.find((s) => s.label === label)!.value;
+const classificationValue = (label: string) => CLASSIFICATION.find((c) => c.label === label)!.value;
+const MATERIAL = classificationValue('Material');
+
+/** The key hash the discrepancy table's alternate key uses: SHA-256 of core's keyString. */
+export const keyHash = (d: Discrepancy): string => createHash('sha256').update(keyString(d), 'utf8').digest('hex');
+
+/** OData string literal. */
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+const idRow = (idColumn: string) => z.object({ [idColumn]: z.string() }).passthrough();
+
+const ruleRowSchema = z.object({
+  [thresholdRule.primaryName.logicalName]: z.string(),
+  [n(R.scopeItem)]: z.string().nullable(), [n(R.scopeSite)]: z.string().nullable(), [n(R.scopeWarehouse)]: z.string().nullable(),
+  [n(R.quantityLimit)]: z.number().nullable(), [n(R.percentLimit)]: z.number().nullable(), [n(R.valueLimit)]: z.number().nullable(),
+});
+
+export interface DataverseTargetOptions {
+  /** Rows per UpsertMultiple request (Dataverse takes up to 1,000). */
+  batchSize?: number;
+}
+
+export class DataverseTarget implements RunTarget {
+  private runId: string | undefined;
+  private run: RunStart | undefined;
+
+  constructor(private readonly client: DataverseClient, private readonly apiUrl: string, private readonly options: DataverseTargetOptions = {}) {}
+
+  get description(): string {
+    return `Dataverse ${this.apiUrl}`;
+  }
+
+  async begin(db: Database, run: RunStart): Promise<RunContext> {
+    this.run = run;
+    const created = await this.client.request('PATCH', `${snapshotRun.entitySetName}(${n(snapshotRun.primaryName)}=${literal(run.runId)})`, {
+      [n(RUN.company)]: run.company, [n(RUN.d365AsOf)]: run.d365AsOf, [n(RUN.wmsAsOf)]: run.wmsAsOf,
+      [n(RUN.runStatus)]: statusValue('Running'), [n(RUN.startedOn)]: run.startedOn, [n(RUN.finishedOn)]: null, [n(RUN.warnings)]: null,
+    }, { Prefer: 'return=representation' });
+    this.runId = idRow(`${snapshotRun.logicalName}id`).parse(created.body)[`${snapshotRun.logicalName}id`] as string;
+
+    const rules = await this.activeRules();
+    const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.logicalName}id`
+      + `&$filter=${n(RUN.company)} eq ${literal(run.company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
+      + ` and ${n(RUN.d365AsOf)} lt ${run.d365AsOf} and ${n(snapshotRun.primaryName)} ne ${literal(run.runId)}`
+      + `&$orderby=${n(RUN.d365AsOf)} desc&$top=1`);
+    const previousId = previous[0]?.[`${snapshotRun.logicalName}id`];
+    if (typeof previousId !== 'string') return { previousMaterial: undefined, rules };
+
+    const material = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${n(D.keyHash)},${n(D.runsUnbalanced)}`
+      + `&$filter=${lookupValueName(n(D.run))} eq ${previousId} and ${n(D.classification)} eq ${MATERIAL}`);
+    await db.run('CREATE TEMP TABLE previous_material (key_hash VARCHAR, runs_unbalanced DOUBLE)');
+    await db.append('previous_material', material.map((row) => [String(row[n(D.keyHash)]), Number(row[n(D.runsUnbalanced)] ?? 0)]));
+    return { previousMaterial: 'previous_material', rules };
+  }
+
+  /** Finance keeps the rules in the app; the config's apply only while the target has none. */
+  private async activeRules(): Promise<ThresholdRule[] | undefined> {
+    const rows = await this.client.retrieveAll(`${thresholdRule.entitySetName}?$select=${[thresholdRule.primaryName, R.scopeItem, R.scopeSite,
+      R.scopeWarehouse, R.quantityLimit, R.percentLimit, R.valueLimit].map(n).join(',')}`
+      + `&$filter=${n(R.active)} eq true and statecode eq 0&$orderby=${n(thresholdRule.primaryName)}`);
+    if (rows.length === 0) return undefined;
+    return rows.map((raw) => {
+      const row = ruleRowSchema.parse(raw);
+      const value = (c: ColumnDefinition) => row[n(c)] ?? undefined;
+      const scope = Object.fromEntries([['item', value(R.scopeItem)], ['site', value(R.scopeSite)], ['warehouse', value(R.scopeWarehouse)]]
+        .filter(([, v]) => v !== undefined && v !== ''));
+      return {
+        name: String(row[n(thresholdRule.primaryName)]),
+        ...(Object.keys(scope).length > 0 ? { scope } : {}),
+        ...(value(R.quantityLimit) !== undefined ? { quantity: Number(value(R.quantityLimit)) } : {}),
+        ...(value(R.percentLimit) !== undefined ? { percent: Number(value(R.percentLimit)) } : {}),
+        ...(value(R.valueLimit) !== undefined ? { value: Number(value(R.valueLimit)) } : {}),
+      } as ThresholdRule;
+    });
+  }
+
+  async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
+    const batchSize = this.options.batchSize ?? 1000;
+    const rows = discrepancies.map((d) => this.discrepancyRow(d));
+    const batches: Array<Array<Record<string, unknown>>> = [];
+    for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
+    // The client keeps a bounded number in flight; each batch is an idempotent upsert, so a retry cannot duplicate.
+    await Promise.all(batches.map((targets) =>
+      this.client.request('POST', `${discrepancyTable.entitySetName}/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: targets })));
+
+    const side = (source: string) => summary.files.find((f) => f.source === source);
+    const d365 = side('d365.onHand');
+    const wms = side('wms.onHand');
+    await this.updateRun({
+      [n(RUN.runStatus)]: statusValue('Completed'), [n(RUN.finishedOn)]: summary.finishedOn, [n(RUN.skewMinutes)]: summary.skewMinutes,
+      [n(RUN.comparisonLevel)]: ['item', ...summary.compareLevel].join(', '),
+      [n(RUN.d365LinesRead)]: d365?.read ?? 0, [n(RUN.d365LinesAccepted)]: d365?.accepted ?? 0, [n(RUN.d365LinesRejected)]: d365?.rejected ?? 0,
+      [n(RUN.wmsLinesRead)]: wms?.read ?? 0, [n(RUN.wmsLinesAccepted)]: wms?.accepted ?? 0, [n(RUN.wmsLinesRejected)]: wms?.rejected ?? 0,
+      [n(RUN.keysCompared)]: summary.keysCompared, [n(RUN.materialCount)]: summary.classifications.Material,
+      [n(RUN.timingCount)]: summary.classifications.Timing, [n(RUN.immaterialCount)]: summary.classifications.Immaterial,
+      [n(RUN.balancedCount)]: summary.classifications.Balanced,
+      [n(RUN.materialAbsoluteValue)]: summary.material.absoluteValue, [n(RUN.materialNetValue)]: summary.material.netValue,
+      [n(RUN.sourceFiles)]: summary.files.map((f) => `${f.source}: ${f.file} (${f.read} read, ${f.accepted} accepted, ${f.rejected} rejected)`).join('\n').slice(0, 4000),
+      [n(RUN.warnings)]: summary.warnings.join('\n').slice(0, 10000) || null,
+      [n(RUN.rulesUsed)]: `${summary.rules.source === 'target' ? 'Active threshold rules in Dataverse' : 'The config file'}: ${summary.rules.names.join(', ')}`.slice(0, 10000),
+    });
+    await this.markLatest(summary.company);
+    return this.trend(summary.company);
+  }
+
+  async fail(error: Error): Promise<void> {
+    if (this.runId === undefined) return;
+    await this.updateRun({ [n(RUN.runStatus)]: statusValue('Failed'), [n(RUN.finishedOn)]: new Date().toISOString(),
+      [n(RUN.warnings)]: `The run failed: ${error.message}`.slice(0, 10000) });
+  }
+
+  private discrepancyRow(d: Discrepancy): Record<string, unknown> {
+    const hash = keyHash(d);
+    const name = [d.item, d.color, d.size, d.style, d.config, d.version, d.warehouse, d.location, d.batch, d.serial, d.status]
+      .filter((part) => part !== '').join(' · ');
+    return {
+      '@odata.type': `Microsoft.Dynamics.CRM.${discrepancyTable.logicalName}`,
+      '@odata.id': `${discrepancyTable.entitySetName}(${lookupValueName(n(D.run))}=${this.runId},${n(D.keyHash)}=${literal(hash)})`,
+      [n(discrepancyTable.primaryName)]: name.slice(0, 300),
+      [n(D.company)]: d.company, [n(D.item)]: d.item, [n(D.color)]: d.color, [n(D.size)]: d.size, [n(D.style)]: d.style,
+      [n(D.config)]: d.config, [n(D.version)]: d.version, [n(D.site)]: d.site, [n(D.warehouse)]: d.warehouse,
+      [n(D.location)]: d.location, [n(D.batch)]: d.batch, [n(D.serial)]: d.serial, [n(D.status)]: d.status, [n(D.owner)]: d.owner,
+      [n(D.d365Qty)]: d.d365Qty, [n(D.wmsQty)]: d.wmsQty, [n(D.inFlightQty)]: d.inFlightQty, [n(D.qtyVariance)]: d.qtyVariance,
+      [n(D.residual)]: d.residual, [n(D.unitCost)]: d.unitCost, [n(D.valueVariance)]: d.valueVariance,
+      [n(D.absoluteValue)]: Math.abs(d.valueVariance), [n(D.classification)]: classificationValue(d.classification),
+      [n(D.rule)]: d.rule, [n(D.runsUnbalanced)]: d.runsUnbalanced, [n(D.flags)]: d.flags.join(';'),
+      // Review columns are left alone, so re-running a run keeps what reviewers did.
+    };
+  }
+
+  private async updateRun(values: Record<string, unknown>): Promise<void> {
+    await this.client.request('PATCH', `${snapshotRun.entitySetName}(${this.runId})`, values, { 'If-Match': '*' });
+  }
+
+  /** Views of "the latest run" filter on this flag: this run gets it, the company's others lose it. */
+  private async markLatest(company: string): Promise<void> {
+    const flagged = await this.client.retrieveAll(`${snapshotRun.entitySetName}?$select=${snapshotRun.logicalName}id`
+      + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.isLatest)} eq true`);
+    const newest = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.logicalName}id`
+      + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}&$orderby=${n(RUN.d365AsOf)} desc&$top=1`);
+    const latestId = newest[0]?.[`${snapshotRun.logicalName}id`];
+    for (const row of flagged) {
+      const id = row[`${snapshotRun.logicalName}id`];
+      if (id !== latestId) await this.client.request('PATCH', `${snapshotRun.entitySetName}(${String(id)})`, { [n(RUN.isLatest)]: false }, { 'If-Match': '*' });
+    }
+    if (typeof latestId === 'string' && !flagged.some((r) => r[`${snapshotRun.logicalName}id`] === latestId)) {
+      await this.client.request('PATCH', `${snapshotRun.entitySetName}(${latestId})`, { [n(RUN.isLatest)]: true }, { 'If-Match': '*' });
+    }
+  }
+
+  private async trend(company: string): Promise<RunTrendPoint[]> {
+    const rows = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${[snapshotRun.primaryName, RUN.d365AsOf, RUN.materialCount,
+      RUN.materialAbsoluteValue, RUN.materialNetValue].map(n).join(',')}`
+      + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
+      + ` and ${n(RUN.d365AsOf)} le ${this.run!.d365AsOf}&$orderby=${n(RUN.d365AsOf)} desc&$top=12`);
+    return rows.reverse().map((row) => ({
+      runId: String(row[n(snapshotRun.primaryName)]), d365AsOf: String(row[n(RUN.d365AsOf)]),
+      materialCount: Number(row[n(RUN.materialCount)] ?? 0), materialAbsoluteValue: Number(row[n(RUN.materialAbsoluteValue)] ?? 0),
+      materialNetValue: Number(row[n(RUN.materialNetValue)] ?? 0),
+    }));
+  }
+}

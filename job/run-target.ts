@@ -1,0 +1,51 @@
+/**
+ * Where a run's history comes from and where the run is recorded: the local history file, or a Dataverse
+ * environment (job/dataverse/target.ts). Both give the compare the previous run's Material keys as
+ * (key_hash, runs_unbalanced), the key hash being the SHA-256 of core's keyString.
+ */
+import type { ThresholdRule } from '../core/config.js';
+import type { Discrepancy } from '../core/discrepancy.js';
+import type { RunTrendPoint } from '../core/history.js';
+import type { RunSummary } from '../core/run.js';
+import type { Database } from './db.js';
+import { HistoryStore } from './history-store.js';
+
+export interface RunStart { runId: string; company: string; d365AsOf: string; wmsAsOf: string; startedOn: string }
+
+export interface RunContext {
+  /** A DuckDB relation (key_hash, runs_unbalanced) of the previous run's Material keys, if there was a run. */
+  previousMaterial: string | undefined;
+  /** Threshold rules kept by the target, which win over the config's; undefined to use the config's. */
+  rules: ThresholdRule[] | undefined;
+}
+
+export interface RunTarget {
+  readonly description: string;
+  begin(db: Database, run: RunStart): Promise<RunContext>;
+  /** Records the finished run and returns the company's trend up to it. */
+  complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]>;
+  fail(error: Error): Promise<void>;
+}
+
+export class LocalHistoryTarget implements RunTarget {
+  private history: HistoryStore | undefined;
+
+  constructor(private readonly path: string) {}
+
+  get description(): string {
+    return `history ${this.path}`;
+  }
+
+  async begin(db: Database, run: RunStart): Promise<RunContext> {
+    this.history = await HistoryStore.open(db, this.path, run.runId, run.company);
+    return { previousMaterial: this.history.previousMaterialView, rules: undefined };
+  }
+
+  async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
+    await this.history!.record(summary, discrepancies);
+    return this.history!.trend(summary.company);
+  }
+
+  /** A failed run leaves the history as it was. */
+  async fail(): Promise<void> {}
+}
