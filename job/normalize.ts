@@ -8,6 +8,7 @@ import { D365_FORMATS } from '../core/formats.js';
 import { KEY_FIELDS, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type LevelField } from '../core/keys.js';
 import { mapFacility, mapItem, mapStatus, unitFactor } from '../core/mappings.js';
 import type { Database } from './db.js';
+import { InputError } from './errors.js';
 import { findColumn, requireColumn, textOf, type LoadedTable } from './load.js';
 
 /** A normalized view over a loaded table: `rec`, key fields, `qty`, `reason` (NULL when accepted). */
@@ -114,7 +115,7 @@ export async function d365AtLevel(db: Database): Promise<AtLevel> {
   const { oneValue } = await db.one<{ oneValue: boolean | null }>('SELECT min(finer) = max(finer) AS oneValue FROM d365_keys WHERE accepted');
   if (oneValue === false) {
     await db.run('CREATE TABLE d365_at_level AS SELECT key, sum(qty) AS qty FROM d365_keys WHERE accepted GROUP BY key');
-    return { relation: 'd365_at_level' };
+    return { relation: 'SELECT key, qty FROM d365_at_level' };
   }
   return { relation: 'SELECT key, qty FROM d365_keys WHERE accepted' };
 }
@@ -190,6 +191,14 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     if (name === undefined) return undefined;
     return required ? requireColumn(loaded, `${configKey}.columns.${field}`, name) : findColumn(loaded, name);
   };
+  // On-hand fields the WMS lacks are dropped from the level; in-flight quantities must then carry every field
+  // left, or they would land on keys that do not exist.
+  for (const field of ['location', 'batch', 'serial', 'status', 'owner'] as const) {
+    if (configKey === 'wms.inFlight' && mappings.level.includes(field) && columns[field] === undefined) {
+      throw new InputError(`${configKey}.columns.${field} is missing: the compare level includes ${field}, so in-flight quantities must name it too `
+        + `(or leave ${field} out of compareLevel)`);
+    }
+  }
   const sku = textOf(column('item', true));
   const facility = textOf(column('facility', true));
   const quantityText = textOf(column('quantity', true));

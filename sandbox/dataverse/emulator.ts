@@ -116,6 +116,11 @@ export class DataverseEmulator {
     return `${this.baseUrl}${API_PATH}`;
   }
 
+  /** When another server on 127.0.0.1 forwards to handle(): the origin the links in responses should name. */
+  useOrigin(origin: string): void {
+    this.baseUrl = origin;
+  }
+
   async close(): Promise<void> {
     if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.store.close();

@@ -47,6 +47,18 @@ describe('structurally unusable input stops the run with exit code 2 and one cle
     expect(stderr).toContain('d365.asOf: must be an ISO 8601 date-time');
   });
 
+  it('refuses in-flight quantities that lack a field the compare level includes, naming the key', async () => {
+    const s = ready();
+    s.config.compareLevel = ['site', 'warehouse', 'batch'];
+    (s.config.wms as Record<string, unknown>).inFlight = { path: 'inflight.csv', columns: { item: 'sku', facility: 'facility', quantity: 'qty' } };
+    s.file('inflight.csv', 'sku,facility,qty\nA,DAL1,2\n');
+    s.config.d365 = { ...(s.config.d365 as object), onHand: { path: 'lines.csv', columns: { item: 'ItemNumber', warehouse: 'WarehouseId', batch: 'ItemBatchNumber', quantity: 'OnHandQuantity' } } };
+    s.file('lines.csv', 'ItemNumber,WarehouseId,ItemBatchNumber,OnHandQuantity\nA,11,L1,1\n');
+    const { code, stderr } = await cli(['reconcile', '--config', s.writeConfig(), '--out', join(s.dir, 'out')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('wms.inFlight.columns.batch is missing: the compare level includes batch');
+  });
+
   it('refuses a D365 input with both a format and columns', async () => {
     const s = ready();
     (s.config.d365 as Record<string, Record<string, unknown>>).onHand!.columns = { item: 'ItemNumber', quantity: 'OnHandQuantity' };

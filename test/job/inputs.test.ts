@@ -73,6 +73,19 @@ describe('input files', () => {
     expect(only(discrepancies, 'A')).toMatchObject({ wmsQty: '10', residual: '-2', valueVariance: '-4' });
   });
 
+  it('sums the report\'s bins up to warehouse and batch when bins are not compared', async () => {
+    const s = new Scenario().costs({ A: 1 });
+    s.config.compareLevel = ['site', 'warehouse', 'batch'];
+    s.config.d365 = { ...(s.config.d365 as object), onHand: { path: 'report-lines.csv', format: 'WarehouseInventoryOnhandReportLines' } };
+    s.file('report-lines.csv', csv(['dataAreaId', 'ItemNumber', 'WarehouseId', 'WarehouseLocationId', 'ItemBatchNumber', 'OnHandQuantity'], [
+      ['usmf', 'A', '11', 'B1', 'L1', '10'], ['usmf', 'A', '11', 'B2', 'L1', '5'], ['usmf', 'A', '11', 'B3', 'L2', '7'],
+    ]));
+    s.wms([wmsRow('A', 'DAL1', 15, 'ea', 'X9', 'L1'), wmsRow('A', 'DAL1', 4, 'ea', 'X9', 'L2')]);
+    const { discrepancies, summary } = await s.run();
+    expect(summary.keysCompared).toBe(2);
+    expect(discrepancies.map((d) => [d.batch, d.d365Qty, d.wmsQty])).toEqual([['L2', '7', '4']]);
+  });
+
   it('compares at bin, batch and status level with the warehouse-only on-hand report, taking the site from the facilities', async () => {
     const s = new Scenario().costs({ A: 1 });
     s.config.compareLevel = ['site', 'warehouse', 'location', 'batch', 'status'];

@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the sandbox on 127.0.0.1. One server holds the Dataverse emulator (under /api/data/v9.2/) and a
+ * landing page; on first start it generates four sample weeks and runs the reconcile job for each into the sandbox,
+ * as a scheduled job would into an environment. It serves until Ctrl+C and needs no network but 127.0.0.1.
+ */
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataverseClient } from '../job/dataverse/client.js';
+import { DataverseTarget } from '../job/dataverse/target.js';
+import { reconcile } from '../job/reconcile.js';
+import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
+import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
+import { landingPage } from './landing.js';
+import { generateSampleWeeks } from './sample-data.js';
+
+const port = Number(process.env.PORT ?? 8484);
+const dataDir = resolve(process.env.IBAL_SANDBOX_DATA ?? join('sandbox', '.data'));
+mkdirSync(dataDir, { recursive: true });
+
+const emulator = await DataverseEmulator.open({ database: join(dataDir, 'dataverse.duckdb') });
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const url = req.url ?? '/';
+    const reply = url.startsWith(API_PATH)
+      ? emulator.handle({ method: req.method ?? 'GET', url, body: Buffer.concat(chunks).toString('utf8'),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])) })
+      : landingPage(emulator, url);
+    void reply.then((r) => { res.writeHead(r.status, r.headers); res.end(r.body); },
+      (error: Error) => { res.writeHead(500, { 'Content-Type': 'text/plain' }); res.end(error.message); });
+  });
+});
+await new Promise<void>((ready, fail) => { server.once('error', fail); server.listen(port, '127.0.0.1', ready); });
+const address = server.address();
+const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+emulator.useOrigin(origin);
+const api = `${origin}${API_PATH}`;
+
+const weeksDir = join(dataDir, 'weeks');
+const fresh = !existsSync(weeksDir);
+const weeks = generateSampleWeeks(weeksDir);
+if (fresh) process.stdout.write(`Generated four sample weeks in ${weeksDir}\n`);
+const client = new DataverseClient({ apiUrl: api, token: async () => undefined });
+for (const week of weeks) {
+  const runs = await client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryName.logicalName}`
+    + `&$filter=${snapshotRun.columns.runStatus.logicalName} eq ${RUN_STATUS.find((r) => r.label === 'Completed')!.value}`
+    + ` and ${snapshotRun.columns.d365AsOf.logicalName} eq ${week.d365AsOf}`);
+  if (runs.length > 0) continue;
+  process.stdout.write(`Reconciling week ${week.week} into the sandbox ...\n`);
+  const { summary } = await reconcile({ configPath: week.config, outDir: join(week.dir, 'out'), target: new DataverseTarget(client, api) });
+  const c = summary.classifications;
+  process.stdout.write(`  ${summary.runId}: ${summary.keysCompared.toLocaleString('en-US')} keys, Material ${c.Material}, Timing ${c.Timing}, `
+    + `Immaterial ${c.Immaterial}; ${summary.files.reduce((n, f) => n + f.rejected, 0)} lines rejected (see ${join(week.dir, 'out', 'rejects.csv')})\n`);
+}
+
+process.stdout.write(`\nInventory Balance sandbox: ${origin}/\n`
+  + `  ${origin}/            runs and their trend, the latest run's material differences\n`
+  + `  ${api}   the Dataverse Web API emulator (try ${api}ibal_snapshotruns)\n`
+  + 'Press Ctrl+C to stop. Data stays in sandbox/.data (delete it to start over).\n');
+
+const stop = () => { server.close(); void emulator.close().finally(() => process.exit(0)); };
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
