@@ -122,7 +122,11 @@ export class DataverseEmulator {
   }
 
   async close(): Promise<void> {
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    if (this.server) {
+      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server.closeAllConnections();
+      await closed;
+    }
     this.store.close();
   }
 

@@ -1,0 +1,308 @@
+/**
+ * A local stand-in for Inventory Visibility (DOMAIN.md §6, iv_api.md): the Entra-style token endpoint, the security
+ * service exchange (optionally answering 307 first), and the adjustment bulk API with its line and aggregated-line
+ * statuses. Status changes follow the emulator's clock, which tests advance; nothing happens by wall time.
+ * Everything the documentation leaves open is decided here in one place and named in the README.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  IV_ENTRA_SCOPE, adjustmentBulkSchema, securityTokenRequestSchema, type AdjustmentLine, type AggregatedStatus, type LineStatus,
+} from '../../core/iv.js';
+import { seededRandom } from '../../core/random.js';
+
+export interface IvRequest { method: string; url: string; headers: Record<string, string | undefined>; body: string }
+export interface IvResponse { status: number; headers: Record<string, string>; body: string }
+
+export interface IvEmulatorOptions {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  environmentId?: string;
+  maxLinesPerCall?: number;
+  tokenLifetimeSeconds?: number;
+  /** Answer the general security service URL with 307 to a regional one, as the service does. */
+  redirectSecurityService?: boolean;
+  /** Items whose journals fail to be created, or to post, in D365. */
+  failCreate?: readonly string[];
+  failPost?: readonly string[];
+}
+
+export interface IvFaultMode {
+  share: number;
+  kinds: ReadonlyArray<'429' | '500' | 'slow' | 'body500'>;
+  delayMs: number;
+  retryAfterSeconds: number;
+  seed: number;
+}
+
+export interface LedgerLine {
+  id: string;
+  lineId: string;
+  line: AdjustmentLine;
+  status: LineStatus;
+  since: number;
+  aggregatedLineId: string | undefined;
+}
+
+export interface AggregatedLine {
+  aggregatedLineId: string;
+  key: string;
+  organizationId: string;
+  productId: string;
+  dimensions: Record<string, string>;
+  quantity: number;
+  lineIds: string[];
+  status: AggregatedStatus;
+  since: number;
+  journalId: string | undefined;
+  message: string | undefined;
+}
+
+/** Minutes between steps, as the IV and D365 jobs run by default (sync every 5 minutes, posting job after). */
+const STEP_MINUTES = { ivSync: 5, aggregate: 1, enqueue: 5, create: 1, post: 5 } as const;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): IvResponse =>
+  ({ status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) });
+const failure = (status: number, message: string, headers: Record<string, string> = {}) => json(status, { statusCode: status, message }, headers);
+
+export class InventoryVisibilityEmulator {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly environmentId: string;
+  private readonly maxLines: number;
+  private readonly tokenLifetime: number;
+  private readonly redirect: boolean;
+  private readonly failCreate: Set<string>;
+  private readonly failPost: Set<string>;
+  private nowMs = Date.parse('2026-11-20T08:00:00Z');
+  private entraTokens = new Map<string, number>();
+  private accessTokens = new Map<string, number>();
+  private readonly lines = new Map<string, LedgerLine>();
+  private readonly aggregated = new Map<string, AggregatedLine>();
+  private faults: IvFaultMode | undefined;
+  private random: () => number = Math.random;
+  private server: Server | undefined;
+  /** Calls to the bulk API, and lines it received in total (repeats included). */
+  stats = { bulkCalls: 0, linesReceived: 0, tokensIssued: 0 };
+
+  constructor(options: IvEmulatorOptions = {}) {
+    this.tenantId = options.tenantId ?? '00000000-0000-0000-0000-00000000e17a';
+    this.clientId = options.clientId ?? '00000000-0000-0000-0000-0000000c11e7';
+    this.clientSecret = options.clientSecret ?? 'sandbox-secret';
+    this.environmentId = options.environmentId ?? '00000000-0000-0000-0000-000000000e01';
+    this.maxLines = options.maxLinesPerCall ?? 512;
+    this.tokenLifetime = options.tokenLifetimeSeconds ?? 3600;
+    this.redirect = options.redirectSecurityService ?? true;
+    this.failCreate = new Set(options.failCreate ?? []);
+    this.failPost = new Set(options.failPost ?? []);
+  }
+
+  get now(): Date {
+    return new Date(this.nowMs);
+  }
+
+  setFaults(faults: IvFaultMode | undefined): void {
+    this.faults = faults;
+    this.random = faults ? seededRandom(faults.seed) : Math.random;
+  }
+
+  /** Moves the clock on and lets every job that falls due run, in order. */
+  advance(minutes: number): void {
+    const end = this.nowMs + minutes * 60000;
+    while (this.nowMs < end) {
+      this.nowMs = Math.min(end, this.nowMs + 60000);
+      this.runJobs();
+    }
+  }
+
+  ledger(): { lines: LedgerLine[]; aggregated: AggregatedLine[] } {
+    return { lines: [...this.lines.values()], aggregated: [...this.aggregated.values()] };
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+        void this.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') })
+          .then((r) => { res.writeHead(r.status, r.headers); res.end(r.body); });
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the IV emulator has no TCP address');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) {
+      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server.closeAllConnections();
+      await closed;
+    }
+  }
+
+  async handle(request: IvRequest): Promise<IvResponse> {
+    const url = new URL(request.url, 'http://127.0.0.1');
+    const method = request.method.toUpperCase();
+    if (method === 'POST' && url.pathname === `/${this.tenantId}/oauth2/v2.0/token`) return this.entraToken(request);
+    if (method === 'POST' && url.pathname === '/securityservice/token') {
+      return this.redirect ? { status: 307, headers: { Location: '/securityservice/regional/token' }, body: '' } : this.securityToken(request);
+    }
+    if (method === 'POST' && url.pathname === '/securityservice/regional/token') return this.securityToken(request);
+    const api = /^\/api\/environment\/([^/]+)\/transaction\/adjustment\/(bulk|lines|aggregatedlines)$/.exec(url.pathname);
+    if (!api) return failure(404, `No IV API at ${method} ${url.pathname}`);
+    if (api[1] !== this.environmentId) return failure(404, `Environment ${api[1]} is not served here`);
+    const unauthorized = this.checkToken(request);
+    if (unauthorized) return unauthorized;
+    if (request.headers['api-version'] !== undefined && request.headers['api-version'] !== '1.0') {
+      return failure(400, `Api-Version ${request.headers['api-version']} is not supported by this API; use 1.0`);
+    }
+    if (api[2] === 'bulk' && method === 'POST') return this.bulk(request, url.searchParams.get('createWithIVSync'));
+    if (api[2] === 'lines' && method === 'GET') return this.readLines(url.searchParams.get('ids'));
+    if (api[2] === 'aggregatedlines' && method === 'GET') return json(200, [...this.aggregated.values()].map((a) => this.aggregatedView(a)));
+    return failure(405, `${method} is not allowed on ${url.pathname}`);
+  }
+
+  private entraToken(request: IvRequest): IvResponse {
+    const form = new URLSearchParams(request.body);
+    if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' });
+    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) {
+      return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+    }
+    if (form.get('scope') !== IV_ENTRA_SCOPE) return json(400, { error: 'invalid_scope', error_description: `scope must be ${IV_ENTRA_SCOPE}` });
+    const token = `entra-${randomUUID()}`;
+    this.entraTokens.set(token, this.nowMs + this.tokenLifetime * 1000);
+    return json(200, { token_type: 'Bearer', expires_in: String(this.tokenLifetime - 1), ext_expires_in: String(this.tokenLifetime - 1), access_token: token });
+  }
+
+  private securityToken(request: IvRequest): IvResponse {
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return failure(400, 'The request body is not JSON');
+    }
+    // Microsoft's own sample sends "Scope" and "Context": keys are matched without regard to case.
+    const lowered = Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), v]));
+    const parsed = securityTokenRequestSchema.safeParse(lowered);
+    if (!parsed.success) return failure(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const expires = this.entraTokens.get(parsed.data.client_assertion);
+    if (expires === undefined || expires <= this.nowMs) return failure(401, 'The client assertion is not a valid Microsoft Entra token');
+    if (parsed.data.context !== this.environmentId) return failure(401, `The application is not bound to environment ${parsed.data.context}`);
+    const token = `iv-${randomUUID()}`;
+    this.accessTokens.set(token, this.nowMs + this.tokenLifetime * 1000);
+    this.stats.tokensIssued += 1;
+    return json(200, { access_token: token, token_type: 'bearer', expires_in: this.tokenLifetime });
+  }
+
+  private checkToken(request: IvRequest): IvResponse | undefined {
+    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const expires = token === undefined ? undefined : this.accessTokens.get(token);
+    if (expires === undefined) return failure(401, 'Unauthorized: no valid bearer token');
+    if (expires <= this.nowMs) return failure(401, 'Unauthorized: the token has expired');
+    return undefined;
+  }
+
+  private async bulk(request: IvRequest, createWithIVSync: string | null): Promise<IvResponse> {
+    this.stats.bulkCalls += 1;
+    const fault = this.pickFault();
+    if (fault === '429') return failure(429, 'Too many requests (injected fault)', { 'Retry-After': String(this.faults!.retryAfterSeconds) });
+    if (fault === '500') return failure(500, 'Internal server error (injected fault)');
+    if (fault === 'body500') return json(200, { statusCode: 500, message: 'The adjustments could not be saved (injected fault)' });
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body);
+    } catch {
+      return failure(400, 'The request body is not JSON');
+    }
+    const parsed = adjustmentBulkSchema.safeParse(body);
+    if (!parsed.success) {
+      return failure(400, parsed.error.issues.map((i) => `line ${String(i.path[0] ?? '')}${i.path.length > 1 ? ` ${i.path.slice(1).map(String).join('.')}` : ''}: ${i.message}`).join('; '));
+    }
+    const lines = parsed.data;
+    if (lines.length > this.maxLines) return failure(400, `At most ${this.maxLines} lines per call; this call has ${lines.length}`);
+    this.stats.linesReceived += lines.length;
+    // All or nothing: a repeated id must carry the same content, or nothing of the call is kept.
+    const seen = new Map<string, AdjustmentLine>();
+    for (const line of lines) {
+      const earlier = this.lines.get(line.id)?.line ?? seen.get(line.id);
+      if (earlier && !isDeepStrictEqual(earlier, line)) return failure(400, `Line id ${line.id} was already posted with different content`);
+      seen.set(line.id, line);
+    }
+    const results = lines.map((line) => {
+      const known = this.lines.get(line.id);
+      if (known) return { id: line.id, lineId: known.lineId, processingStatus: 'success', statusCode: 200, message: 'Already received; not applied again' };
+      const entry: LedgerLine = { id: line.id, lineId: randomUUID(), line, status: 'Created', since: this.nowMs, aggregatedLineId: undefined };
+      if (createWithIVSync === 'true') entry.status = 'IVPosted';
+      this.lines.set(line.id, entry);
+      return { id: line.id, lineId: entry.lineId, processingStatus: 'success', statusCode: 200, message: '' };
+    });
+    if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, this.faults!.delayMs));
+    return json(200, results);
+  }
+
+  private pickFault(): IvFaultMode['kinds'][number] | undefined {
+    if (!this.faults) return undefined;
+    const roll = this.random();
+    if (roll >= this.faults.share) return undefined;
+    return this.faults.kinds[Math.floor((roll / this.faults.share) * this.faults.kinds.length)];
+  }
+
+  private readLines(ids: string | null): IvResponse {
+    const wanted = ids === null ? [...this.lines.keys()] : ids.split(',').map((s) => s.trim()).filter(Boolean);
+    return json(200, wanted.flatMap((id) => {
+      const entry = this.lines.get(id);
+      if (!entry) return [];
+      const aggregate = entry.aggregatedLineId ? this.aggregated.get(entry.aggregatedLineId) : undefined;
+      return [{ id, lineId: entry.lineId, status: entry.status, productId: entry.line.productId, quantity: entry.line.quantity,
+        aggregatedLineId: entry.aggregatedLineId ?? null, aggregatedStatus: aggregate?.status ?? null, message: aggregate?.message ?? null }];
+    }));
+  }
+
+  private aggregatedView(a: AggregatedLine): Record<string, unknown> {
+    return { aggregatedLineId: a.aggregatedLineId, organizationId: a.organizationId, productId: a.productId, dimensions: a.dimensions,
+      quantity: a.quantity, lineIds: a.lineIds, status: a.status, journalId: a.journalId ?? null, message: a.message ?? null };
+  }
+
+  /** The IV sync, aggregation, D365 sync and posting jobs, each when its time has come. */
+  private runJobs(): void {
+    const due = (since: number, minutes: number) => this.nowMs - since >= minutes * 60000;
+    for (const entry of this.lines.values()) {
+      if (entry.status === 'Created' && due(entry.since, STEP_MINUTES.ivSync)) { entry.status = 'IVPosted'; entry.since = this.nowMs; }
+    }
+    const ready = [...this.lines.values()].filter((e) => e.status === 'IVPosted' && due(e.since, STEP_MINUTES.aggregate));
+    const groups = new Map<string, LedgerLine[]>();
+    for (const entry of ready) {
+      const l = entry.line;
+      const key = JSON.stringify([l.organizationId, l.productId, l.quantityDataSource, l.physicalMeasure, Object.entries(l.dimensions).sort(), l.fnoJournalNameId ?? '']);
+      groups.set(key, [...(groups.get(key) ?? []), entry]);
+    }
+    for (const [key, members] of groups) {
+      const quantity = Math.round(members.reduce((sum, m) => sum + m.line.quantity, 0) * 1e6) / 1e6;
+      const aggregate: AggregatedLine = {
+        aggregatedLineId: randomUUID(), key, organizationId: members[0]!.line.organizationId, productId: members[0]!.line.productId,
+        dimensions: members[0]!.line.dimensions, quantity, lineIds: members.map((m) => m.lineId),
+        status: quantity === 0 ? 'DoNotSync' : 'Created', since: this.nowMs, journalId: undefined, message: undefined,
+      };
+      this.aggregated.set(aggregate.aggregatedLineId, aggregate);
+      for (const m of members) { m.status = 'Aggregated'; m.since = this.nowMs; m.aggregatedLineId = aggregate.aggregatedLineId; }
+    }
+    for (const a of this.aggregated.values()) {
+      if (a.status === 'Created' && due(a.since, STEP_MINUTES.enqueue)) { a.status = 'FnOSyncEnqueued'; a.since = this.nowMs; }
+      else if (a.status === 'FnOSyncEnqueued' && due(a.since, STEP_MINUTES.create)) {
+        a.since = this.nowMs;
+        if (this.failCreate.has(a.productId)) { a.status = 'FnOTransCreateError'; a.message = `Item ${a.productId}: the journal line could not be created (see the Fno message id in Recurring data jobs)`; }
+        else { a.status = 'FnOTransCreated'; a.journalId = `IAJ-${String(this.aggregated.size).padStart(6, '0')}`; }
+      } else if (a.status === 'FnOTransCreated' && due(a.since, STEP_MINUTES.post)) {
+        a.since = this.nowMs;
+        if (this.failPost.has(a.productId)) { a.status = 'FnOTransPostError'; a.message = `Journal ${a.journalId}: posting failed for item ${a.productId}`; }
+        else a.status = 'FnOTransPosted';
+      }
+    }
+  }
+}
