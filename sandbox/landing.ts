@@ -3,6 +3,7 @@
  * material differences, read through the emulator like any client. Everything from the data is escaped.
  */
 import escapeHtml from 'escape-html';
+import { allColumns } from '../core/dataverse/schema.js';
 import { CLASSIFICATION, discrepancy, snapshotRun } from '../core/dataverse/tables.js';
 import { API_PATH, type DataverseEmulator, type EmulatorResponse } from './dataverse/emulator.js';
 
@@ -16,7 +17,18 @@ async function rows(emulator: DataverseEmulator, query: string): Promise<Row[]> 
   return (JSON.parse(response.body) as { value: Row[] }).value;
 }
 
-const cell = (row: Row, name: string) => `<td>${escapeHtml(String(row[`${name}${FORMATTED}`] ?? row[name] ?? ''))}</td>`;
+/** Numbers as people read them (no padding zeros), money with cents; choices, dates and lookups as Dataverse formats them. */
+const columnKinds = new Map([...allColumns(snapshotRun), ...allColumns(discrepancy)].map((c) => [c.logicalName, c.type.kind]));
+
+function cell(row: Row, name: string): string {
+  const value = row[name];
+  const money = /value|cost/.test(name);
+  const kind = columnKinds.get(name);
+  const text = typeof value === 'number' && (kind === 'integer' || kind === 'decimal')
+    ? value.toLocaleString('en-US', money ? { minimumFractionDigits: 2, maximumFractionDigits: 2 } : { maximumFractionDigits: 6 })
+    : String(row[`${name}${FORMATTED}`] ?? value ?? '');
+  return `<td>${escapeHtml(text)}</td>`;
+}
 
 export async function landingPage(emulator: DataverseEmulator, url: string): Promise<EmulatorResponse> {
   if (url !== '/' && !url.startsWith('/?')) return { status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not found' };

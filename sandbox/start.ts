@@ -11,6 +11,7 @@ import { DataverseTarget } from '../job/dataverse/target.js';
 import { reconcile } from '../job/reconcile.js';
 import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
 import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
+import { InventoryVisibilityEmulator } from './iv/emulator.js';
 import { landingPage } from './landing.js';
 import { generateSampleWeeks } from './sample-data.js';
 
@@ -19,15 +20,20 @@ const dataDir = resolve(process.env.IBAL_SANDBOX_DATA ?? join('sandbox', '.data'
 mkdirSync(dataDir, { recursive: true });
 
 const emulator = await DataverseEmulator.open({ database: join(dataDir, 'dataverse.duckdb') });
+const iv = new InventoryVisibilityEmulator();
+// In the sandbox IV's jobs run on their own: one IV minute every two seconds, so a posting reaches D365 within a minute.
+const ivClock = setInterval(() => iv.advance(1), 2000);
+const ivPaths = ['/api/environment/', '/securityservice/', `/${iv.tenantId}/oauth2/`];
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const url = req.url ?? '/';
-    const reply = url.startsWith(API_PATH)
-      ? emulator.handle({ method: req.method ?? 'GET', url, body: Buffer.concat(chunks).toString('utf8'),
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])) })
-      : landingPage(emulator, url);
+    const request = { method: req.method ?? 'GET', url, body: Buffer.concat(chunks).toString('utf8'),
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])) };
+    const reply = url.startsWith(API_PATH) ? emulator.handle(request)
+      : ivPaths.some((p) => url.startsWith(p)) ? iv.handle(request)
+        : landingPage(emulator, url);
     void reply.then((r) => { res.writeHead(r.status, r.headers); res.end(r.body); },
       (error: Error) => { res.writeHead(500, { 'Content-Type': 'text/plain' }); res.end(error.message); });
   });
@@ -40,7 +46,7 @@ const api = `${origin}${API_PATH}`;
 
 const weeksDir = join(dataDir, 'weeks');
 const fresh = !existsSync(weeksDir);
-const weeks = generateSampleWeeks(weeksDir);
+const weeks = generateSampleWeeks(weeksDir, { skus: Number(process.env.IBAL_SAMPLE_SKUS ?? 3000) });
 if (fresh) process.stdout.write(`Generated four sample weeks in ${weeksDir}\n`);
 const client = new DataverseClient({ apiUrl: api, token: async () => undefined });
 for (const week of weeks) {
@@ -58,8 +64,10 @@ for (const week of weeks) {
 process.stdout.write(`\nInventory Balance sandbox: ${origin}/\n`
   + `  ${origin}/            runs and their trend, the latest run's material differences\n`
   + `  ${api}   the Dataverse Web API emulator (try ${api}ibal_snapshotruns)\n`
+  + `  ${origin}/api/environment/${iv.environmentId}/transaction/adjustment/bulk   the Inventory Visibility emulator\n`
+  + `    (tokens: ${origin}/${iv.tenantId}/oauth2/v2.0/token, then ${origin}/securityservice/token; client ${iv.clientId})\n`
   + 'Press Ctrl+C to stop. Data stays in sandbox/.data (delete it to start over).\n');
 
-const stop = () => { server.close(); void emulator.close().finally(() => process.exit(0)); };
+const stop = () => { clearInterval(ivClock); server.close(); void emulator.close().finally(() => process.exit(0)); };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

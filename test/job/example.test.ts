@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconcile } from '../../job/reconcile';
 
-/** `npm start` runs the shipped sample week: it must keep showing each kind of difference. */
+/** `npm run sample-week` runs the shipped sample week: it must keep showing each kind of difference. */
 describe('the sample week in examples/weekly', () => {
   it('finds material, timing and immaterial differences and reports the two bad WMS lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ibal-example-'));

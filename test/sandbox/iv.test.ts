@@ -37,7 +37,7 @@ describe('IV token flow', () => {
     const ok = await entraToken();
     expect(entraTokenResponseSchema.parse(await ok.json()).token_type).toBe('Bearer');
     const wrong = await entraToken('nope');
-    expect([wrong.status, (await wrong.json()).error]).toEqual([401, 'invalid_client']);
+    expect([wrong.status, ((await wrong.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
   });
 
   it('answers the general security service URL with 307 to the regional one, which exchanges the Entra token', async () => {
@@ -135,7 +135,7 @@ describe('IV fault modes', () => {
       iv.setFaults({ share: 1, kinds: [kind], delayMs: 0, retryAfterSeconds: 2, seed: 1 });
       const response = await fetch(`${base}/api/environment/${iv.environmentId}/transaction/adjustment/bulk`, { method: 'POST',
         headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify([line(`k-${kind}`, 'A', 1)]) });
-      const body = await response.json();
+      const body = (await response.json()) as { statusCode: number };
       seen.add(`${response.status} ${body.statusCode} ${response.headers.get('Retry-After')}`);
     }
     expect(seen).toEqual(new Set(['429 429 2', '500 500 null', '200 500 null']));

@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** `npm start` as a new user runs it (the built script; `npm test` builds before jest runs). */
+describe('npm start', () => {
+  it('reconciles four sample weeks into the sandbox, serves the page on 127.0.0.1, and stops on Ctrl+C', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'ibal-start-'));
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'sandbox', 'start.js')], {
+      env: { ...process.env, PORT: '0', IBAL_SANDBOX_DATA: data, IBAL_SAMPLE_SKUS: '300' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /Inventory Balance sandbox: (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      expect(output.match(/Reconciling week \d/g)).toEqual(['Reconciling week 1', 'Reconciling week 2', 'Reconciling week 3', 'Reconciling week 4']);
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page.match(/<td>Completed<\/td>/g)).toHaveLength(4);
+      expect(page).not.toMatch(/\d\.0{6}</); // quantities read as people write them
+      const runs = await (await fetch(`${url}/api/data/v9.2/ibal_snapshotruns?$select=ibal_materialcount&$orderby=ibal_d365asof`)).json() as { value: Array<{ ibal_materialcount: number }> };
+      const material = runs.value.map((r) => r.ibal_materialcount);
+      expect(material[3]!).toBeLessThan(material[0]!); // the sample story: things improve
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 120000);
+});
