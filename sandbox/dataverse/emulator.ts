@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { seededRandom } from '../../core/random.js';
+import { formatBatch, parseBatch, type BatchRequest, type PartResponse } from './batch.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
@@ -214,7 +215,10 @@ export class DataverseEmulator {
       return this.json(200, { '@odata.context': `${this.root()}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
         BusinessUnitId: this.businessUnitId, UserId: user.id, OrganizationId: this.organizationId });
     }
-    if (path === '$batch') throw notSupported('$batch yet');
+    if (path === '$batch') {
+      if (method !== 'POST') throw new DataverseError(405, '', '$batch takes POST');
+      return this.batch(request);
+    }
     const definitions = /^EntityDefinitions\(LogicalName='([^']+)'\)$/.exec(path);
     if (definitions && method === 'GET') return this.entityDefinition(definitions[1]!);
 
@@ -252,6 +256,72 @@ export class DataverseEmulator {
       return this.empty(204);
     }
     throw new DataverseError(405, '', `${method} is not allowed on a single row`);
+  }
+
+  /**
+   * Runs a $batch: parts in order, each change set in one transaction. Without `Prefer: odata.continue-on-error` the
+   * first failure ends the batch, whose status is then that failure's; with it, every part answers for itself.
+   */
+  private async batch(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const items = parseBatch(request.headers['content-type'], request.body);
+    const continueOnError = /odata\.continue-on-error/.test(request.headers.prefer ?? '');
+    const results: Parameters<typeof formatBatch>[0] = [];
+    const run = async (part: BatchRequest, references: Map<string, string>): Promise<PartResponse> => {
+      let url = part.url.startsWith('http') ? new URL(part.url).pathname + new URL(part.url).search : part.url;
+      // A reference to an earlier part is written "$1", with or without the API path before it.
+      const reference = /^\$(\w+)(.*)$/.exec(url.startsWith(API_PATH) ? url.slice(API_PATH.length) : url);
+      if (reference) {
+        const target = references.get(reference[1]!);
+        if (!target) throw badRequest(`Content-ID Reference: '$${reference[1]}' does not exist in the batch context.`);
+        url = `${new URL(target).pathname}${reference[2]}`;
+      }
+      if (!url.startsWith('/')) url = `${API_PATH}${url}`;
+      const body = part.body.replace(/"\$(\w+)"/g, (whole, id: string) => (references.has(id) ? JSON.stringify(new URL(references.get(id)!).pathname.replace(API_PATH, '/')) : whole));
+      const response = await this.route({ method: part.method, url, headers: { ...request.headers, ...part.headers, 'content-type': part.headers['content-type'] }, body });
+      const location = response.headers['OData-EntityId'];
+      if (part.contentId && location) references.set(part.contentId, location);
+      return { ...response, contentId: part.contentId };
+    };
+    const failed = (error: unknown, contentId: string | undefined): PartResponse => {
+      const e = error instanceof DataverseError ? error : new DataverseError(500, '0x80040216', (error as Error).message);
+      return { status: e.status, headers: { 'Content-Type': 'application/json; odata.metadata=minimal', 'OData-Version': '4.0' }, body: JSON.stringify(e.body()), contentId };
+    };
+    for (const item of items) {
+      if (item.kind === 'request') {
+        let response: PartResponse;
+        try { response = await run(item.request, new Map()); } catch (error) { response = failed(error, item.request.contentId); }
+        results.push({ kind: 'request', response });
+        if (response.status >= 400 && !continueOnError) return this.batchResponse([{ kind: 'request', response }], response.status);
+        continue;
+      }
+      const references = new Map<string, string>();
+      let failure: PartResponse | undefined;
+      const responses: PartResponse[] = [];
+      try {
+        await this.store.transaction(async () => {
+          for (const part of item.requests) {
+            let response: PartResponse;
+            try { response = await run(part, references); } catch (error) { response = failed(error, part.contentId); }
+            if (response.status >= 400) { failure = response; throw new Error('change set failed'); }
+            responses.push(response);
+          }
+        });
+      } catch {
+        // The change set was rolled back: it answers with its failure alone.
+      }
+      if (failure) {
+        results.push({ kind: 'request', response: failure });
+        if (!continueOnError) return this.batchResponse([{ kind: 'request', response: failure }], failure.status);
+      } else {
+        results.push({ kind: 'changeset', responses });
+      }
+    }
+    return this.batchResponse(results, 200);
+  }
+
+  private batchResponse(results: Parameters<typeof formatBatch>[0], status: number): EmulatorResponse {
+    const formatted = formatBatch(results);
+    return { status, headers: { 'Content-Type': formatted.contentType, 'OData-Version': '4.0' }, body: formatted.body };
   }
 
   private root(): string {

@@ -59,8 +59,23 @@ export class Store {
     return next;
   }
 
-  /** Runs work in a transaction: all of it or none of it. */
+  private depth = 0;
+
+  /** Runs work in a transaction: all of it or none of it. Nested calls join the outer transaction (a $batch change set). */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.depth > 0) {
+      this.depth += 1;
+      try { return await work(); } finally { this.depth -= 1; }
+    }
+    this.depth = 1;
+    try {
+      return await this.ownTransaction(work);
+    } finally {
+      this.depth = 0;
+    }
+  }
+
+  private async ownTransaction<T>(work: () => Promise<T>): Promise<T> {
     await this.run('BEGIN TRANSACTION');
     try {
       const result = await work();

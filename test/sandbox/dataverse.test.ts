@@ -144,7 +144,6 @@ describe('Dataverse emulator: queries', () => {
     expect((await call('GET', 'ibal_discrepancies?$filter=ibal_item eq')).status).toBe(400);
     expect((await call('GET', 'ibal_discrepancies?$skiptoken=forged')).status).toBe(400);
     expect((await call('GET', 'ibal_nothings')).status).toBe(404);
-    expect((await call('POST', '$batch', {})).status).toBe(501);
   });
 });
 
@@ -203,6 +202,63 @@ describe('Dataverse emulator: upsert and bulk', () => {
       '@odata.type': 'Microsoft.Dynamics.CRM.ibal_discrepancy', ibal_discrepancyid: id, ibal_countedqty: 7 })) });
     expect(update.status).toBe(204);
     expect((await call('GET', `ibal_discrepancies(${created.json.Ids[0]})?$select=ibal_countedqty`)).json.ibal_countedqty).toBe(7);
+  });
+});
+
+describe('Dataverse emulator: $batch', () => {
+  const http = (method: string, path: string, body?: unknown, contentId?: string) => [
+    'Content-Type: application/http', 'Content-Transfer-Encoding: binary', ...(contentId ? [`Content-ID: ${contentId}`] : []), '',
+    `${method} /api/data/v9.2/${path} HTTP/1.1`, ...(body === undefined ? [] : ['Content-Type: application/json; type=entry']), '',
+    body === undefined ? '' : JSON.stringify(body)].join('\r\n');
+  const changeset = (parts: string[]) => ['Content-Type: multipart/mixed; boundary="changeset_1"', '',
+    ...parts.map((p) => `--changeset_1\r\n${p}`), '--changeset_1--'].join('\r\n');
+  async function batch(sections: string[], prefer?: string): Promise<{ status: number; type: string; text: string }> {
+    const response = await fetch(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': 'multipart/mixed; boundary="batch_1"', 'OData-Version': '4.0',
+      ...(prefer ? { Prefer: prefer } : {}) }, body: `${sections.map((s) => `--batch_1\r\n${s}`).join('\r\n')}\r\n--batch_1--\r\n` });
+    return { status: response.status, type: response.headers.get('Content-Type') ?? '', text: await response.text() };
+  }
+  const runName = (n: string) => ({ ibal_name: n, ibal_company: 'usmf', ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:00:00Z' });
+
+  it('runs a change set atomically with Content-ID references, then a GET, answering in multipart', async () => {
+    const result = await batch([
+      changeset([http('POST', 'ibal_snapshotruns', runName('BATCH-1'), '1'),
+        http('POST', 'ibal_discrepancies', { ...discrepancy('00000000-0000-0000-0000-000000000000', 'BT1'), 'ibal_run@odata.bind': '$1' }, '2')]),
+      http('GET', `ibal_snapshotruns?$select=ibal_name&$filter=${encodeURIComponent("ibal_name eq 'BATCH-1'")}`),
+    ]);
+    expect(result.status).toBe(200);
+    expect(result.type).toMatch(/^multipart\/mixed; boundary=batchresponse_/);
+    expect(result.text).toMatch(/Content-Type: multipart\/mixed; boundary=changesetresponse_/);
+    expect(result.text.match(/HTTP\/1\.1 204 No Content/g)).toHaveLength(2);
+    expect(result.text).toMatch(/Content-ID: 1\r\n\r\nHTTP\/1\.1 204 No Content\r\n.*OData-EntityId: http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2\/ibal_snapshotruns\(/s);
+    expect(result.text).toContain('"ibal_name":"BATCH-1"');
+    const run = await call('GET', "ibal_snapshotruns(ibal_name='BATCH-1')");
+    expect((await call('GET', `ibal_discrepancies?$filter=_ibal_run_value eq ${run.json.ibal_snapshotrunid}&$count=true`)).json['@odata.count']).toBe(1);
+  });
+
+  it('rolls the whole change set back when one of its requests fails, and the batch answers with that failure', async () => {
+    const result = await batch([changeset([http('POST', 'ibal_snapshotruns', runName('BATCH-2'), '1'),
+      http('POST', 'ibal_snapshotruns', { ...runName('BATCH-2b'), ibal_company: 'x'.repeat(11) }, '2')])]);
+    expect(result.status).toBe(400);
+    expect(result.text).toContain('"code":"0x80044331"');
+    expect(result.text).not.toContain('204 No Content');
+    expect((await call('GET', "ibal_snapshotruns(ibal_name='BATCH-2')")).status).toBe(404);
+  });
+
+  it('goes on past a failure with odata.continue-on-error', async () => {
+    const result = await batch([http('GET', 'ibal_nothings'), http('POST', 'ibal_snapshotruns', runName('BATCH-3'))], 'odata.continue-on-error');
+    expect(result.status).toBe(200);
+    expect(result.text).toMatch(/HTTP\/1\.1 404 Not Found[\s\S]*HTTP\/1\.1 204 No Content/);
+  });
+
+  it('refuses undeclared Content-ID references and GETs inside a change set', async () => {
+    const undeclared = await batch([changeset([http('POST', 'ibal_discrepancies', { ...discrepancy('00000000-0000-0000-0000-000000000000', 'BT9'), 'ibal_run@odata.bind': '$7' }, '1'),
+      http('PATCH', '$7', { ibal_company: 'usmf' }, '2')])]);
+    expect([undeclared.status, undeclared.text]).toEqual([400, expect.stringContaining("'$7' is not a reference to ibal_snapshotruns")]);
+    const reference = await batch([changeset([http('PATCH', '$7', { ibal_company: 'usmf' }, '1')])]);
+    expect([reference.status, reference.text]).toEqual([400, expect.stringContaining("Content-ID Reference: '$7' does not exist in the batch context.")]);
+    const get = await fetch(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': 'multipart/mixed; boundary="batch_1"' },
+      body: `--batch_1\r\n${changeset([http('GET', 'ibal_snapshotruns')])}\r\n--batch_1--\r\n` });
+    expect(get.status).toBe(400);
   });
 });
 
