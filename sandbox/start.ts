@@ -14,6 +14,7 @@ import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
 import { InventoryVisibilityEmulator } from './iv/emulator.js';
 import { landingPage } from './landing.js';
 import { generateSampleWeeks } from './sample-data.js';
+import { loadSandboxSettings } from './settings.js';
 
 const port = Number(process.env.PORT ?? 8484);
 const dataDir = resolve(process.env.IBAL_SANDBOX_DATA ?? join('sandbox', '.data'));
@@ -43,6 +44,17 @@ const address = server.address();
 const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
 emulator.useOrigin(origin);
 const api = `${origin}${API_PATH}`;
+
+// Environment variable values, as an admin sets them after import; the IV endpoint is this sandbox.
+const settings = loadSandboxSettings(resolve(process.env.IBAL_SANDBOX_SETTINGS ?? join('sandbox', 'settings.json')));
+const settingsClient = new DataverseClient({ apiUrl: api, token: async () => undefined });
+for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ...settings.environmentVariables })) {
+  const [definition] = await settingsClient.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
+  const [existing] = await settingsClient.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
+  const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${String(definition!.environmentvariabledefinitionid)})` };
+  if (existing) await settingsClient.request('PATCH', `environmentvariablevalues(${String(existing.environmentvariablevalueid)})`, row, { 'If-Match': '*' });
+  else await settingsClient.request('POST', 'environmentvariablevalues', row);
+}
 
 const weeksDir = join(dataDir, 'weeks');
 const fresh = !existsSync(weeksDir);

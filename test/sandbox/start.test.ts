@@ -28,6 +28,8 @@ describe('npm start', () => {
       const runs = await (await fetch(`${url}/api/data/v9.2/ibal_snapshotruns?$select=ibal_materialcount&$orderby=ibal_d365asof`)).json() as { value: Array<{ ibal_materialcount: number }> };
       const material = runs.value.map((r) => r.ibal_materialcount);
       expect(material[3]!).toBeLessThan(material[0]!); // the sample story: things improve
+      const values = await (await fetch(`${url}/api/data/v9.2/environmentvariablevalues?$select=schemaname,value`)).json() as { value: Array<{ schemaname: string; value: string }> };
+      expect(Object.fromEntries(values.value.map((v) => [v.schemaname, v.value]))).toMatchObject({ ibal_IVEndpoint: url, ibal_IVMaxLinesPerCall: '512' });
     } finally {
       child.kill('SIGINT');
     }
