@@ -3,7 +3,6 @@
  * landing page; on first start it generates four sample weeks and runs the reconcile job for each into the sandbox,
  * as a scheduled job would into an environment. It serves until Ctrl+C and needs no network but 127.0.0.1.
  */
-import { createServer } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataverseClient } from '../job/dataverse/client.js';
@@ -12,6 +11,7 @@ import { reconcile } from '../job/reconcile.js';
 import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
 import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
 import { InventoryVisibilityEmulator } from './iv/emulator.js';
+import { serveOnLoopback } from './http.js';
 import { landingPage } from './landing.js';
 import { generateSampleWeeks } from './sample-data.js';
 import { loadSandboxSettings } from './settings.js';
@@ -25,23 +25,12 @@ const iv = new InventoryVisibilityEmulator();
 // In the sandbox IV's jobs run on their own: one IV minute every two seconds, so a posting reaches D365 within a minute.
 const ivClock = setInterval(() => iv.advance(1), 2000);
 const ivPaths = ['/api/environment/', '/securityservice/', `/${iv.tenantId}/oauth2/`];
-const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const url = req.url ?? '/';
-    const request = { method: req.method ?? 'GET', url, body: Buffer.concat(chunks).toString('utf8'),
-      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])) };
-    const reply = url.startsWith(API_PATH) ? emulator.handle(request)
-      : ivPaths.some((p) => url.startsWith(p)) ? iv.handle(request)
-        : landingPage(emulator, url);
-    void reply.then((r) => { res.writeHead(r.status, r.headers); res.end(r.body); },
-      (error: Error) => { res.writeHead(500, { 'Content-Type': 'text/plain' }); res.end(error.message); });
-  });
-});
-await new Promise<void>((ready, fail) => { server.once('error', fail); server.listen(port, '127.0.0.1', ready); });
-const address = server.address();
-const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+const listening = await serveOnLoopback((request) => {
+  if (request.url.startsWith(API_PATH)) return emulator.handle(request);
+  if (ivPaths.some((p) => request.url.startsWith(p))) return iv.handle(request);
+  return landingPage(emulator, request.url);
+}, port);
+const origin = listening.origin;
 emulator.useOrigin(origin);
 const api = `${origin}${API_PATH}`;
 
@@ -80,6 +69,6 @@ process.stdout.write(`\nInventory Balance sandbox: ${origin}/\n`
   + `    (tokens: ${origin}/${iv.tenantId}/oauth2/v2.0/token, then ${origin}/securityservice/token; client ${iv.clientId})\n`
   + 'Press Ctrl+C to stop. Data stays in sandbox/.data (delete it to start over).\n');
 
-const stop = () => { clearInterval(ivClock); server.close(); void emulator.close().finally(() => process.exit(0)); };
+const stop = () => { clearInterval(ivClock); void listening.close().then(() => emulator.close()).finally(() => process.exit(0)); };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

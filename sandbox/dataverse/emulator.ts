@@ -3,8 +3,8 @@
  * product uses, with the documented wire shapes, and 400/501 naming anything else. `handle()` is the whole
  * emulator without a transport, so tests can call it in-process; `listen()` serves it on 127.0.0.1.
  */
-import { createServer, type Server } from 'node:http';
 import { seededRandom } from '../../core/random.js';
+import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
 import { formatBatch, parseBatch, type BatchRequest, type PartResponse } from './batch.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
@@ -16,8 +16,8 @@ const MAX_PAGE = 5000;
 const MAX_BULK = 1000;
 const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
 
-export interface EmulatorRequest { method: string; url: string; headers: Record<string, string | undefined>; body: string }
-export interface EmulatorResponse { status: number; headers: Record<string, string>; body: string }
+export type EmulatorRequest = PlainRequest;
+export type EmulatorResponse = PlainResponse;
 
 /** Dataverse's service protection, on demand: a request-count limit per window (offline.md §5.6). */
 export interface ServiceProtection { maxRequests: number; windowSeconds: number }
@@ -78,7 +78,7 @@ function offsetOf(token: string, query: string): number {
 }
 
 export class DataverseEmulator {
-  private server: Server | undefined;
+  private listening: Listening | undefined;
   private baseUrl = 'http://127.0.0.1';
   readonly users: readonly SandboxUser[];
   private readonly organizationId: string;
@@ -101,19 +101,8 @@ export class DataverseEmulator {
 
   /** Serves the emulator on 127.0.0.1 (port 0 picks a free one) and returns its API root URL. */
   async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-        void this.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') })
-          .then((response) => { res.writeHead(response.status, response.headers); res.end(response.body); });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('the emulator has no TCP address');
-    this.baseUrl = `http://127.0.0.1:${address.port}`;
+    this.listening = await serveOnLoopback((request) => this.handle(request), port);
+    this.baseUrl = this.listening.origin;
     return `${this.baseUrl}${API_PATH}`;
   }
 
@@ -123,11 +112,7 @@ export class DataverseEmulator {
   }
 
   async close(): Promise<void> {
-    if (this.server) {
-      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
-      this.server.closeAllConnections();
-      await closed;
-    }
+    await this.listening?.close();
     this.store.close();
   }
 

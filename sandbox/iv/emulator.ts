@@ -5,15 +5,15 @@
  * Everything the documentation leaves open is decided here in one place and named in the README.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import {
   IV_ENTRA_SCOPE, adjustmentBulkSchema, securityTokenRequestSchema, type AdjustmentLine, type AggregatedStatus, type LineStatus,
 } from '../../core/iv.js';
 import { seededRandom } from '../../core/random.js';
+import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
 
-export interface IvRequest { method: string; url: string; headers: Record<string, string | undefined>; body: string }
-export interface IvResponse { status: number; headers: Record<string, string>; body: string }
+export type IvRequest = PlainRequest;
+export type IvResponse = PlainResponse;
 
 export interface IvEmulatorOptions {
   tenantId?: string;
@@ -84,7 +84,7 @@ export class InventoryVisibilityEmulator {
   private readonly aggregated = new Map<string, AggregatedLine>();
   private faults: IvFaultMode | undefined;
   private random: () => number = Math.random;
-  private server: Server | undefined;
+  private listening: Listening | undefined;
   /** Calls to the bulk API, and lines it received in total (repeats included). */
   stats = { bulkCalls: 0, linesReceived: 0, tokensIssued: 0 };
 
@@ -122,28 +122,14 @@ export class InventoryVisibilityEmulator {
     return { lines: [...this.lines.values()], aggregated: [...this.aggregated.values()] };
   }
 
+  /** Serves the emulator on 127.0.0.1 (port 0 picks a free one) and returns its origin. */
   async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-        void this.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') })
-          .then((r) => { res.writeHead(r.status, r.headers); res.end(r.body); });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('the IV emulator has no TCP address');
-    return `http://127.0.0.1:${address.port}`;
+    this.listening = await serveOnLoopback((request) => this.handle(request), port);
+    return this.listening.origin;
   }
 
   async close(): Promise<void> {
-    if (this.server) {
-      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
-      this.server.closeAllConnections();
-      await closed;
-    }
+    await this.listening?.close();
   }
 
   async handle(request: IvRequest): Promise<IvResponse> {
