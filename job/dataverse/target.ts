@@ -11,7 +11,7 @@ import type { RunTrendPoint } from '../../core/history.js';
 import { keyString } from '../../core/keys.js';
 import type { RunSummary } from '../../core/run.js';
 import { lookupValueName, type ColumnDefinition } from '../../core/dataverse/schema.js';
-import { CLASSIFICATION, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
+import { CLASSIFICATION, REVIEW_STATUS, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
 import type { Database } from '../db.js';
 import type { RunContext, RunStart, RunTarget } from '../run-target.js';
 import type { DataverseClient } from './client.js';
@@ -105,6 +105,8 @@ export class DataverseTarget implements RunTarget {
     // The client keeps a bounded number in flight; each batch is an idempotent upsert, so a retry cannot duplicate.
     await Promise.all(batches.map((targets) =>
       this.client.request('POST', `${discrepancyTable.entitySetName}/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: targets })));
+    const staleWarning = await this.removeStale(new Set(rows.map((r) => String(r['@odata.id']).match(/ibal_keyhash='([0-9a-f]+)'/)![1]!)));
+    if (staleWarning) summary.warnings.push(staleWarning);
 
     const side = (source: string) => summary.files.find((f) => f.source === source);
     const d365 = side('d365.onHand');
@@ -124,6 +126,22 @@ export class DataverseTarget implements RunTarget {
     });
     await this.markLatest(summary.company);
     return this.trend(summary.company);
+  }
+
+  /**
+   * A re-run of a run (a corrected file, say) may no longer find some differences. Rows nobody has touched are
+   * removed, so nothing stale can be approved and posted; rows already in review are kept and named.
+   */
+  private async removeStale(current: ReadonlySet<string>): Promise<string | undefined> {
+    const rows = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${[discrepancyTable.primaryName, D.keyHash, D.reviewStatus].map(n).join(',')}`
+      + `&$filter=${lookupValueName(n(D.run))} eq ${this.runId}`);
+    const stale = rows.filter((r) => !current.has(String(r[n(D.keyHash)])));
+    const untouched = stale.filter((r) => r[n(D.reviewStatus)] === REVIEW_STATUS[0]!.value);
+    for (const row of untouched) await this.client.request('DELETE', `${discrepancyTable.entitySetName}(${String(row[`${discrepancyTable.logicalName}id`])})`);
+    const kept = stale.filter((r) => r[n(D.reviewStatus)] !== REVIEW_STATUS[0]!.value);
+    if (kept.length === 0) return undefined;
+    return `${kept.length} discrepancies of this run are no longer differences but were kept because they are in review: `
+      + `${kept.slice(0, 20).map((r) => String(r[n(discrepancyTable.primaryName)])).join(', ')}${kept.length > 20 ? ', …' : ''}`;
   }
 
   async fail(error: Error): Promise<void> {

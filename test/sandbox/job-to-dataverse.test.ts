@@ -67,6 +67,20 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     expect((await get("ibal_snapshotruns?$filter=ibal_company eq 'w2co'&$count=true"))['@odata.count']).toBe(1);
   });
 
+  it('removes differences a corrected re-run no longer finds, unless someone is already reviewing them', async () => {
+    const s = week('w7co', '2026-11-06T02:00:00Z', { A: 90, B: 80, C: 130 });
+    const first = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out1'), target: new DataverseTarget(client(), api) });
+    const runGuid = (await runRow(first.summary.runId)).ibal_snapshotrunid;
+    const [a] = await discrepanciesOf(runGuid);
+    await fetch(`${api}ibal_discrepancies(${a.ibal_discrepancyid})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ibal_reviewstatus: REVIEW_STATUS[1]!.value }) });
+    // The WMS file is corrected: A and B now agree with D365, only C still differs.
+    s.wms([wmsRow('A', 'DAL1', 100), wmsRow('B', 'DAL1', 100), wmsRow('C', 'DAL1', 130)]);
+    const second = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out2'), target: new DataverseTarget(client(), api) });
+    expect((await discrepanciesOf(runGuid)).map((r: { ibal_item: string }) => r.ibal_item)).toEqual(['A', 'C']);
+    expect(second.summary.warnings).toContainEqual(expect.stringMatching(/^1 discrepancies of this run are no longer differences but were kept because they are in review: A · 11/));
+  });
+
   it('reads history from the target: the streak grows over weeks and the latest-run flag moves', async () => {
     const weeks = ['2026-11-06', '2026-11-13', '2026-11-20'];
     let last;
