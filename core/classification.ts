@@ -55,6 +55,18 @@ export interface AssessmentContext {
   auditAfterRuns: number;
 }
 
+/** The figures a classification depends on, as the job computes them and as the grid shows them. */
+export interface ClassificationFigures { d365Qty: number; qtyVariance: number; residual: number; valueVariance: number }
+
+/**
+ * Balanced, Timing, or Material/Immaterial by the rule (DOMAIN.md §4). The job, and the grid's what-if bar with its
+ * trial limits, both decide here. A difference no rule covers is Material: finance has not called it immaterial.
+ */
+export function classify(figures: ClassificationFigures, rule: ThresholdRule | undefined): Classification {
+  if (figures.residual === 0) return figures.qtyVariance === 0 ? 'Balanced' : 'Timing';
+  return rule === undefined || isMaterial(rule, figures) ? 'Material' : 'Immaterial';
+}
+
 export function assessKey(key: ComparisonKey, quantities: KeyQuantities, costs: CostCandidates, context: AssessmentContext): Assessment {
   const d365Qty = roundQuantity(quantities.d365Qty);
   const wmsQty = roundQuantity(quantities.wmsQty);
@@ -64,17 +76,9 @@ export function assessKey(key: ComparisonKey, quantities: KeyQuantities, costs: 
   const { unitCost, known } = unitCostOf(costs);
   const valueVariance = roundValue(residual * unitCost);
 
-  let classification: Classification;
-  let rule = '';
-  if (residual === 0) {
-    classification = qtyVariance === 0 ? 'Balanced' : 'Timing';
-  } else {
-    const decidingRule = ruleFor(context.rules, key);
-    // A key no rule covers is surfaced rather than hidden: finance has not said it is immaterial.
-    classification = decidingRule === undefined || isMaterial(decidingRule, { d365Qty, residual, valueVariance })
-      ? 'Material' : 'Immaterial';
-    rule = decidingRule?.name ?? '';
-  }
+  const decidingRule = residual === 0 ? undefined : ruleFor(context.rules, key);
+  const classification = classify({ d365Qty, qtyVariance, residual, valueVariance }, decidingRule);
+  const rule = decidingRule?.name ?? '';
 
   const runsUnbalanced = runsUnbalancedAfter(context.previousRunsUnbalanced, classification);
   const flags: Flag[] = [];
