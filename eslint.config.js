@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', 'bench/data/', 'test/artifacts/'] },
+  { ignores: ['dist/', 'out/', 'generated/', 'node_modules/', 'coverage/', 'bench/data/', 'test/artifacts/', 'sandbox/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: globals.node } },

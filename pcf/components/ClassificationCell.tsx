@@ -1,9 +1,11 @@
 /** A classification shown by colour, icon and text together, so it never depends on colour alone. */
 import * as React from 'react';
 import { Badge, makeStyles, tokens } from '@fluentui/react-components';
-import { CheckmarkCircleRegular, ClockRegular, ErrorCircleRegular } from '@fluentui/react-icons';
 import type { GridRow } from './model.js';
 import type { GridStrings } from './strings.js';
+
+/** A small symbol beside the text; the text carries the meaning for screen readers, so the symbol is hidden from them. */
+const Symbol = ({ glyph }: { glyph: string }) => <span aria-hidden="true" data-icon style={{ fontSize: '1.1em', lineHeight: 1 }}>{glyph}</span>;
 
 const useStyles = makeStyles({
   cell: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
@@ -15,9 +17,9 @@ const useStyles = makeStyles({
 
 export function ClassificationCell({ classification, flags, strings }: { classification: GridRow['classification']; flags: string[]; strings: GridStrings }): JSX.Element {
   const styles = useStyles();
-  const shown = classification === 'Material' ? { icon: <ErrorCircleRegular aria-hidden />, text: strings.material, className: styles.material }
-    : classification === 'Timing' ? { icon: <ClockRegular aria-hidden />, text: strings.timing, className: styles.timing }
-      : classification === 'Immaterial' ? { icon: <CheckmarkCircleRegular aria-hidden />, text: strings.immaterial, className: styles.immaterial }
+  const shown = classification === 'Material' ? { icon: <Symbol glyph="⚠" />, text: strings.material, className: styles.material }
+    : classification === 'Timing' ? { icon: <Symbol glyph="◷" />, text: strings.timing, className: styles.timing }
+      : classification === 'Immaterial' ? { icon: <Symbol glyph="✓" />, text: strings.immaterial, className: styles.immaterial }
         : undefined;
   return (
     <span className={styles.cell}>

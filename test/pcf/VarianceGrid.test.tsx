@@ -62,7 +62,7 @@ describe('VarianceGrid', () => {
   it('marks each classification with text and an icon, not colour alone, and shows flags as badges', () => {
     setup();
     const [material, immaterial, timing] = gridRows();
-    expect(within(material!).getByText('Material').closest('[data-classification]')?.querySelector('svg')).not.toBeNull();
+    expect(within(material!).getByText('Material').closest('[data-classification]')?.querySelector('[data-icon][aria-hidden="true"]')).not.toBeNull();
     expect(within(immaterial!).getByText('Immaterial')).toBeInTheDocument();
     expect(within(timing!).getByText('Timing')).toBeInTheDocument();
     expect(within(material!).getByText('audit')).toBeInTheDocument();

@@ -1,0 +1,89 @@
+/**
+ * The PCF context → the grid's plain props, and the grid's callbacks → the dataset. Pure functions over the dataset
+ * API, so they are tested with a fake dataset shaped like @types/powerapps-component-framework.
+ */
+import { CLASSIFICATION, discrepancy } from '../core/dataverse/tables.js';
+import type { ColumnKind, Formatting, GridColumn, GridRow, SortDirection } from './components/model.js';
+import { ENGLISH, type GridStrings } from './components/strings.js';
+
+type DataSet = ComponentFramework.PropertyTypes.DataSet;
+type Column = ComponentFramework.PropertyHelper.DataSetApi.Column;
+
+const D = discrepancy.columns;
+/** Columns the what-if bar and the totals need even when the view does not show them. */
+export const FIGURE_COLUMNS = [D.d365Qty, D.qtyVariance, D.residual, D.valueVariance, D.flags].map((c) => c.logicalName);
+
+const MONEY = new Set<string>([D.unitCost, D.valueVariance, D.absoluteValue].map((c) => c.logicalName));
+
+function kindOf(column: Column): ColumnKind {
+  const type = column.dataType;
+  if (type === 'Currency' || MONEY.has(column.name)) return 'currency';
+  if (type === 'Decimal' || type === 'FP') return 'quantity';
+  if (type.startsWith('Whole')) return 'number';
+  if (type === 'OptionSet' || type === 'TwoOptions' || type === 'MultiSelectOptionSet') return 'choice';
+  if (type.startsWith('DateAndTime')) return 'date';
+  if (type.startsWith('Lookup')) return 'lookup';
+  return 'text';
+}
+
+/** The view's columns, in the view's order (columns added by the control itself have order -1 and are not shown). */
+export function columnsOf(dataset: DataSet): GridColumn[] {
+  return dataset.columns.filter((c) => c.order >= 0 && !c.isHidden).sort((a, b) => a.order - b.order)
+    .map((c) => ({ name: c.name, displayName: c.displayName, kind: kindOf(c), width: c.visualSizeFactor > 0 ? c.visualSizeFactor : 100 }));
+}
+
+const number = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0) || 0);
+const byValue = new Map(CLASSIFICATION.map((c) => [c.value, c.label as 'Material' | 'Timing' | 'Immaterial']));
+
+/** The loaded rows in the dataset's order, with the figures the what-if bar reclassifies. */
+export function rowsOf(dataset: DataSet, highlightColumn: string): GridRow[] {
+  const shown = dataset.columns.map((c) => c.name);
+  return dataset.sortedRecordIds.map((id) => {
+    const record = dataset.records[id]!;
+    const cells = Object.fromEntries(shown.map((name) => [name, { value: record.getValue(name), formatted: record.getFormattedValue(name) ?? '' }]));
+    // The choice value decides, not its label: labels are translated.
+    const classification = byValue.get(number(record.getValue(highlightColumn)));
+    const flags = String(record.getValue(D.flags.logicalName) ?? '').split(';').filter(Boolean);
+    return {
+      id, cells, classification, flags,
+      figures: { d365Qty: number(record.getValue(D.d365Qty.logicalName)), qtyVariance: number(record.getValue(D.qtyVariance.logicalName)),
+        residual: number(record.getValue(D.residual.logicalName)), valueVariance: number(record.getValue(D.valueVariance.logicalName)) },
+    };
+  });
+}
+
+export function formattingOf(formatting: ComponentFramework.Formatting): Formatting {
+  return {
+    quantity: (value) => formatting.formatDecimal(value),
+    currency: (value) => formatting.formatCurrency(value),
+    number: (value) => formatting.formatInteger(value),
+  };
+}
+
+export function stringsOf(resources: ComponentFramework.Resources): GridStrings {
+  return Object.fromEntries(Object.entries(ENGLISH).map(([key, english]) => {
+    const text = resources.getString(key);
+    return [key, text && text !== key ? text : english];
+  })) as unknown as GridStrings;
+}
+
+export function sortOf(dataset: DataSet): { column: string; direction: SortDirection } | undefined {
+  const [first] = dataset.sorting;
+  return first ? { column: first.name, direction: first.sortDirection === 1 ? 'descending' : 'ascending' } : undefined;
+}
+
+/** Sorting is the dataset's: replace its sort and refresh. */
+export function sortDataset(dataset: DataSet, column: string, direction: SortDirection): void {
+  while (dataset.sorting.length > 0) dataset.sorting.pop();
+  dataset.sorting.push({ name: column, sortDirection: direction === 'descending' ? 1 : 0 });
+  dataset.refresh();
+}
+
+/** Makes sure the figures the what-if bar needs are loaded, whatever the maker put in the view. */
+export function ensureFigureColumns(dataset: DataSet): boolean {
+  const missing = FIGURE_COLUMNS.filter((name) => !dataset.columns.some((c) => c.name === name));
+  if (missing.length === 0 || typeof dataset.addColumn !== 'function') return false;
+  for (const name of missing) dataset.addColumn(name);
+  dataset.refresh();
+  return true;
+}
