@@ -67,13 +67,15 @@ export function stringsOf(resources: ComponentFramework.Resources): GridStrings 
   })) as unknown as GridStrings;
 }
 
+/** The dataset's sort. Microsoft's test harness leaves `sorting` unset, so its absence means unsorted. */
 export function sortOf(dataset: DataSet): { column: string; direction: SortDirection } | undefined {
-  const [first] = dataset.sorting;
+  const first = Array.isArray(dataset.sorting) ? dataset.sorting[0] : undefined;
   return first ? { column: first.name, direction: first.sortDirection === 1 ? 'descending' : 'ascending' } : undefined;
 }
 
 /** Sorting is the dataset's: replace its sort and refresh. */
 export function sortDataset(dataset: DataSet, column: string, direction: SortDirection): void {
+  if (!Array.isArray(dataset.sorting)) return;
   while (dataset.sorting.length > 0) dataset.sorting.pop();
   dataset.sorting.push({ name: column, sortDirection: direction === 'descending' ? 1 : 0 });
   dataset.refresh();

@@ -24,6 +24,10 @@ export class VarianceGrid implements ComponentFramework.ReactControl<IInputs, IO
   }
 
   public updateView(context: ComponentFramework.Context<IInputs>): React.ReactElement {
+    try { return this.render(context); } catch (e) { console.error('VarianceGrid updateView failed', (e as Error).stack); throw e; }
+  }
+
+  private render(context: ComponentFramework.Context<IInputs>): React.ReactElement {
     const dataset = context.parameters.discrepancies;
     if (!this.figuresRequested && !dataset.loading) this.figuresRequested = ensureFigureColumns(dataset) || true;
     const highlightColumn = context.parameters.highlightColumn.raw ?? 'ibal_classification';

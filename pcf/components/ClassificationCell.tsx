@@ -8,12 +8,22 @@ import type { GridStrings } from './strings.js';
 const Symbol = ({ glyph }: { glyph: string }) => <span aria-hidden="true" data-icon style={{ fontSize: '1.1em', lineHeight: 1 }}>{glyph}</span>;
 
 const useStyles = makeStyles({
-  cell: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
+  cell: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS, minWidth: 0, overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' },
   material: { color: tokens.colorPaletteRedForeground1 },
   timing: { color: tokens.colorPaletteMarigoldForeground1 },
   immaterial: { color: tokens.colorNeutralForeground3 },
-  flags: { display: 'inline-flex', gap: tokens.spacingHorizontalXXS, marginLeft: tokens.spacingHorizontalS },
+  flags: { display: 'inline-flex', gap: tokens.spacingHorizontalXXS, marginLeft: tokens.spacingHorizontalS, whiteSpace: 'nowrap', overflow: 'hidden', minWidth: 0 },
+  badge: { flexShrink: 0 },
 });
+
+/** Flags as badges, in the view's flags column or beside the classification when the view has none. */
+export function FlagBadges({ flags }: { flags: string[] }): JSX.Element | null {
+  const styles = useStyles();
+  if (flags.length === 0) return null;
+  // Badges keep their size; a narrow column shows the first ones and the title lists them all.
+  return <span className={styles.flags} title={flags.join(', ')}>{flags.map((flag) =>
+    <Badge key={flag} className={styles.badge} size="small" appearance="tint" color={flag === 'audit' || flag === 'negative-d365' ? 'danger' : 'informative'}>{flag}</Badge>)}</span>;
+}
 
 export function ClassificationCell({ classification, flags, strings }: { classification: GridRow['classification']; flags: string[]; strings: GridStrings }): JSX.Element {
   const styles = useStyles();
@@ -24,8 +34,7 @@ export function ClassificationCell({ classification, flags, strings }: { classif
   return (
     <span className={styles.cell}>
       {shown ? <span className={`${styles.cell} ${shown.className}`} data-classification={classification}>{shown.icon}{shown.text}</span> : null}
-      {flags.length > 0 ? <span className={styles.flags}>{flags.map((flag) =>
-        <Badge key={flag} size="small" appearance="tint" color={flag === 'audit' || flag === 'negative-d365' ? 'danger' : 'informative'}>{flag}</Badge>)}</span> : null}
+      <FlagBadges flags={flags} />
     </span>
   );
 }

@@ -10,7 +10,7 @@ import {
 } from '@fluentui/react-components';
 import { DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow } from '@fluentui-contrib/react-data-grid-react-window';
 import { classify } from '../../core/classification.js';
-import { ClassificationCell } from './ClassificationCell.js';
+import { ClassificationCell, FlagBadges } from './ClassificationCell.js';
 import type { Formatting, GridColumn, GridRow, Limits, SortDirection } from './model.js';
 import { fill, type GridStrings } from './strings.js';
 import { Totals, type MaterialTotals } from './Totals.js';
@@ -41,6 +41,8 @@ export interface VarianceGridProps {
 }
 
 const ROW_HEIGHT = 36;
+/** The discrepancy's flags column: shown as badges wherever the view puts it. */
+const FLAGS_COLUMN = 'ibal_flags';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', fontFamily: tokens.fontFamilyBase, color: tokens.colorNeutralForeground1 },
@@ -78,17 +80,23 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
     ? { count: t.count + 1, absoluteValue: t.absoluteValue + Math.abs(row.figures.valueVariance), netValue: t.netValue + row.figures.valueVariance } : t),
   { count: 0, absoluteValue: 0, netValue: 0 }), [classified]);
 
+  const flagsColumnShown = columns.some((c) => c.name === FLAGS_COLUMN);
   const definitions = React.useMemo<Array<TableColumnDefinition<(typeof classified)[number]>>>(() => columns.map((column) =>
     createTableColumn<(typeof classified)[number]>({
       columnId: column.name,
-      renderHeaderCell: () => column.displayName,
-      renderCell: ({ row, classification }) => (column.name === props.highlightColumn
-        ? <ClassificationCell classification={classification} flags={row.flags} strings={strings} />
-        : <TableCellLayout truncate title={cellText(column, row.cells[column.name], format)}>{cellText(column, row.cells[column.name], format)}</TableCellLayout>),
+      renderHeaderCell: () => <TableCellLayout truncate title={column.displayName}>{column.displayName}</TableCellLayout>,
+      renderCell: ({ row, classification }) => {
+        if (column.name === props.highlightColumn) {
+          return <ClassificationCell classification={classification} flags={flagsColumnShown ? [] : row.flags} strings={strings} />;
+        }
+        if (column.name === FLAGS_COLUMN) return <FlagBadges flags={row.flags} />;
+        const text = cellText(column, row.cells[column.name], format);
+        return <TableCellLayout truncate title={text}>{text}</TableCellLayout>;
+      },
       // Sorting is the dataset's: the grid says what was asked for and keeps the loaded order. Fluent makes a column
       // sortable only when compare declares its two parameters.
       compare: (_a, _b) => 0,
-    })), [columns, format, strings, props.highlightColumn]);
+    })), [columns, format, strings, props.highlightColumn, flagsColumnShown]);
 
   const sizing = React.useMemo<TableColumnSizingOptions>(() => Object.fromEntries(columns.map((c) =>
     [c.name, { idealWidth: c.width, minWidth: Math.min(c.width, 60), defaultWidth: c.width }])), [columns]);

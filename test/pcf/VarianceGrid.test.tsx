@@ -68,6 +68,11 @@ describe('VarianceGrid', () => {
     expect(within(material!).getByText('audit')).toBeInTheDocument();
   });
 
+  it('shows the flags as badges in the view\'s flags column when it has one, not twice', () => {
+    setup({ columns: [...columns, { name: 'ibal_flags', displayName: 'Flags', kind: 'text', width: 120 }] });
+    expect(within(gridRows()[0]!).getAllByText('audit')).toHaveLength(1);
+  });
+
   it('totals the Material rows loaded and says how many are loaded', () => {
     setup({ totalCount: 120 });
     expect(screen.getByText('Material: 1 differences, absolute value $400.00, net value $-400.00')).toBeInTheDocument();
