@@ -39,8 +39,16 @@ function readXml(path: string): Ordered {
 const xmlFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.xml')).sort() : []);
 const folders = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : []);
 
-/** The forms, views, charts and ribbon of one table, read from Entities/<SchemaName>/. */
-function entityParts(src: string, table: TableDefinition): Ordered {
+/** The custom controls a control configuration names. */
+function controlsNamed(config: Ordered): string[] {
+  return JSON.stringify(config).match(/"@_name":"([^"]+\.[^"]+)"/g)?.map((m) => m.slice(10, -1)) ?? [];
+}
+
+/**
+ * The forms, views, charts, ribbon and grid-control configuration of one table, read from Entities/<SchemaName>/.
+ * A control configuration is included only when every control it names is packed: the import fails otherwise.
+ */
+function entityParts(src: string, table: TableDefinition, packedControls: ReadonlySet<string>): Ordered {
   const dir = join(src, 'Entities', table.schemaName);
   const forms: Ordered = [];
   for (const type of folders(join(dir, 'FormXml'))) {
@@ -53,11 +61,15 @@ function entityParts(src: string, table: TableDefinition): Ordered {
     ? childrenOf(readXml(join(dir, 'RibbonDiff.xml')), 'RibbonDiffXml')
     : ordered({ CustomActions: '', Templates: { RibbonTemplates: { '@_Id': 'Mscrm.Templates' } }, CommandDefinitions: '',
       RuleDefinitions: { TabDisplayRules: '', DisplayRules: '', EnableRules: '' }, LocLabels: '' });
+  const controlConfig = existsSync(join(dir, 'CustomControlDefaultConfigs.xml'))
+    ? readXml(join(dir, 'CustomControlDefaultConfigs.xml')).filter((n) => 'CustomControlDefaultConfigs' in n) : [];
+  const usable = controlConfig.filter((config) => controlsNamed([config]).every((name) => packedControls.has(name)));
   return [
     ...(forms.length > 0 ? [elementOf('FormXml', forms)] : []),
     ...(views.length > 0 ? [elementOf('SavedQueries', [elementOf('savedqueries', views)])] : []),
     ...(charts.length > 0 ? [elementOf('Visualizations', charts)] : []),
     elementOf('RibbonDiffXml', ribbon),
+    ...usable,
   ];
 }
 
@@ -90,9 +102,10 @@ export interface PackedSolution {
 export function packSolution(src: string, version: string, extra: ExtraComponents = {}): PackedSolution {
   if (!/^\d+(\.\d+){1,3}$/.test(version)) throw new SolutionSourceError(`version '${version}' is not 2 to 4 numbers (package.json "version")`);
   const roots: Array<Record<string, string>> = [];
+  const packedControls = new Set((extra.controls ?? []).map((c) => c.name));
   const entities = TABLES.map((table) => {
     roots.push({ type: String(COMPONENT.entity), schemaName: table.logicalName });
-    return elementOf('Entity', entityChildren(table, entityParts(src, table)));
+    return elementOf('Entity', entityChildren(table, entityParts(src, table, packedControls)));
   });
   // Forms, views and charts are subcomponents of their entity: exports list only the entity as the root.
   const roles = xmlFiles(join(src, 'Roles')).flatMap((f) => readXml(join(src, 'Roles', f)).filter((n) => 'Role' in n));

@@ -125,7 +125,7 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
         selectionMode="multiselect" selectedItems={props.selectedIds as ReadonlySet<TableRowId> as Set<TableRowId>} onSelectionChange={onSelectionChange}
         resizableColumns columnSizingOptions={sizing} aria-label={strings.gridLabel} focusMode="composite">
         <DataGridHeader>
-          <DataGridRow selectionCell={{ checkboxIndicator: { 'aria-label': 'Select all rows' } }}>
+          <DataGridRow selectionCell={{ checkboxIndicator: { 'aria-label': strings.selectAll } }}>
             {({ renderHeaderCell }) => <DataGridHeaderCell>{renderHeaderCell()}</DataGridHeaderCell>}
           </DataGridRow>
         </DataGridHeader>
@@ -134,7 +134,7 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
             <DataGridRow<(typeof classified)[number]> key={rowId} style={style as React.CSSProperties}
               className={item.classification === 'Material' ? styles.material : item.classification === 'Timing' ? styles.timing : undefined}
               data-row-id={item.row.id}
-              selectionCell={{ checkboxIndicator: { 'aria-label': 'Select row' } }}
+              selectionCell={{ checkboxIndicator: { 'aria-label': strings.selectRow } }}
               onDoubleClick={() => props.onOpen(item.row.id)}
               onKeyDown={(event: React.KeyboardEvent) => { if (event.key === 'Enter') props.onOpen(item.row.id); }}>
               {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}

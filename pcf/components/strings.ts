@@ -17,6 +17,8 @@ export interface GridStrings {
   whatIfNotice: string;
   whatIfReset: string;
   gridLabel: string;
+  selectRow: string;
+  selectAll: string;
 }
 
 export const ENGLISH: GridStrings = {
@@ -37,6 +39,8 @@ export const ENGLISH: GridStrings = {
   whatIfNotice: 'Trying limits: highlights and totals use them; nothing is saved.',
   whatIfReset: 'Back to the rules',
   gridLabel: 'Inventory differences',
+  selectRow: 'Select row',
+  selectAll: 'Select all rows',
 };
 
 /** "{0} of {1}" with the arguments in place. */

@@ -77,3 +77,13 @@ describe('the built control', () => {
     expect(statSync(bundle).size).toBeLessThanOrEqual(150 * 1024);
   });
 });
+
+describe('the control\'s strings', () => {
+  it('has every grid string in English and German', () => {
+    const { readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    for (const lcid of ['1033', '1031']) {
+      const resx = readFileSync(join(__dirname, '..', '..', 'pcf', 'strings', `VarianceGrid.${lcid}.resx`), 'utf8');
+      for (const key of Object.keys(ENGLISH)) expect(resx).toContain(`<data name="${key}"`);
+    }
+  });
+});

@@ -58,6 +58,15 @@ describe('built web resources and PCF controls', () => {
     expect(roots).toEqual(expect.arrayContaining(['61:ibal_/commands/review.js', '61:ibal_/dialog.html', '66:ibal_InventoryBalance.VarianceGrid']));
   });
 
+  it('makes the discrepancy grids use the control on the web, and only when the control is packed', () => {
+    const entity = list(customizations.Entities.Entity).find((e: Xml) => e.Name['#text'] === 'ibal_Discrepancy');
+    const controls = list(entity.CustomControlDefaultConfigs.CustomControlDefaultConfig.ControlDescriptionXML.controlDescriptions.controlDescription.customControl);
+    const grid = controls.find((c: Xml) => c.name === 'ibal_InventoryBalance.VarianceGrid');
+    expect(grid).toMatchObject({ formFactor: '0', parameters: { 'data-set': { name: 'discrepancies' } } });
+    const without = parse(entries(packSolution(SOLUTION_SRC, '1.0.0.0').managed)['customizations.xml']!).ImportExportXml;
+    expect(list(without.Entities.Entity).some((e: Xml) => e.CustomControlDefaultConfigs !== undefined)).toBe(false);
+  });
+
   it('packs nothing extra when nothing was built', () => {
     expect(builtComponents(project({}))).toEqual({ webResources: [], controls: [] });
   });

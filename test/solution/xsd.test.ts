@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memoryPages, validateXML } from 'xmllint-wasm';
 import { parseOrdered, xmlDocument, type Ordered } from '../../solution/xml';
-import { SCHEMAS, entries, packed } from '../helpers/solution';
+import { packSolution } from '../../solution/pack';
+import { SCHEMAS, SOLUTION_SRC, entries, packed } from '../helpers/solution';
 
 const schemas = readdirSync(SCHEMAS).filter((f) => f.endsWith('.xsd')).map((f) => ({ fileName: f, contents: readFileSync(join(SCHEMAS, f), 'utf8') }));
 
@@ -93,6 +94,11 @@ describe('the packed XML against Microsoft\'s schemas', () => {
     };
     const errors = await validate(xmlDocument(without(customizations, newerThanSchema)), 'CustomizationsSolution.xsd', 'customizations.xml');
     expect(errors).toEqual([]);
+    // With the built control packed, the discrepancy grids' control configuration is in too.
+    const withControl = parseOrdered(entries(packSolution(SOLUTION_SRC, '1.2.3', { controls: [{ name: 'ibal_InventoryBalance.VarianceGrid', files: [] }] })
+      .unmanaged)['customizations.xml']!);
+    expect(JSON.stringify(withControl)).toContain('CustomControlDefaultConfigs');
+    expect(await validate(xmlDocument(without(withControl, newerThanSchema)), 'CustomizationsSolution.xsd', 'with the control')).toEqual([]);
   });
 
   it('the validator does catch a broken view', async () => {
