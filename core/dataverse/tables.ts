@@ -3,6 +3,7 @@
  * job (catch weight, fractions); unit costs 6; values 2. Values are decimals, not money columns: money needs a
  * currency and exchange-rate companions per table, and D365 valuation comes in the company's one currency.
  */
+import { REASON_CODES, REVIEW_STATUSES } from '../workflow.js';
 import {
   choice, choices, column, dateTime, decimal, defineTable, integer, lookup, memo, text, yesNo,
   type TableDefinition,
@@ -13,10 +14,9 @@ const value = () => decimal(2);
 
 export const RUN_STATUS = choices('Running', 'Completed', 'Failed');
 export const CLASSIFICATION = choices('Material', 'Timing', 'Immaterial');
-export const REVIEW_STATUS = choices('New', 'Count requested', 'Counted', 'Approved', 'Rejected', 'Explained',
-  'Posting', 'Posted', 'Post error', 'Synced', 'Sync error');
-export const REASON_CODE = choices('Damaged', 'Shrink', 'Receiving error', 'Picking error', 'Integration failure',
-  'Unit of measure error', 'Timing', 'Unknown');
+/** The workflow's statuses and reason codes, numbered as choices in their order (core/workflow.ts is the source). */
+export const REVIEW_STATUS = choices(...REVIEW_STATUSES);
+export const REASON_CODE = choices(...REASON_CODES);
 export const BATCH_STATUS = choices('Draft', 'Posting', 'Posted', 'Partially posted', 'Failed');
 
 /** Key field columns shared by the discrepancy table, in the order of the reconcile output. */

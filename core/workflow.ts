@@ -1,0 +1,116 @@
+/**
+ * The review workflow of a discrepancy (DOMAIN.md §5, issue "Review workflow"): which transitions exist, what each
+ * needs, and what it changes. The command handlers ask here and refuse with the reason given.
+ */
+import { roundQuantity, roundValue } from './classification.js';
+
+export const REVIEW_STATUSES = ['New', 'Count requested', 'Counted', 'Approved', 'Rejected', 'Explained', 'Posting', 'Posted',
+  'Post error', 'Synced', 'Sync error'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+export const REASON_CODES = ['Damaged', 'Shrink', 'Receiving error', 'Picking error', 'Integration failure', 'Unit of measure error', 'Timing', 'Unknown'] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export type ReviewAction =
+  | { kind: 'requestCount' }
+  | { kind: 'recordCount'; countedQty: number }
+  | { kind: 'approve'; reasonCode: ReasonCode | undefined; comment?: string | undefined }
+  | { kind: 'reject'; reasonCode?: ReasonCode | undefined; comment: string | undefined }
+  | { kind: 'explain'; reasonCode?: ReasonCode | undefined; comment?: string | undefined }
+  | { kind: 'startPosting' } | { kind: 'posted' } | { kind: 'postError'; message: string } | { kind: 'retryPosting' }
+  | { kind: 'synced' } | { kind: 'syncError'; message: string };
+
+/** Where each action may start from, and where it leads. */
+const TRANSITIONS: Record<ReviewAction['kind'], { from: readonly ReviewStatus[]; to: ReviewStatus }> = {
+  requestCount: { from: ['New'], to: 'Count requested' },
+  recordCount: { from: ['Count requested'], to: 'Counted' },
+  approve: { from: ['Counted'], to: 'Approved' },
+  reject: { from: ['Counted'], to: 'Rejected' },
+  explain: { from: ['New', 'Counted'], to: 'Explained' },
+  startPosting: { from: ['Approved'], to: 'Posting' },
+  posted: { from: ['Posting'], to: 'Posted' },
+  postError: { from: ['Posting'], to: 'Post error' },
+  retryPosting: { from: ['Post error'], to: 'Posting' },
+  synced: { from: ['Posted'], to: 'Synced' },
+  syncError: { from: ['Posted'], to: 'Sync error' },
+};
+
+const VERBS: Record<ReviewAction['kind'], string> = {
+  requestCount: 'request a count for', recordCount: 'record a count for', approve: 'approve', reject: 'reject', explain: 'close as explained',
+  startPosting: 'post', posted: 'mark as posted', postError: 'mark as failed to post', retryPosting: 'retry posting',
+  synced: 'mark as synced', syncError: 'mark as failed to sync',
+};
+
+/** What the workflow knows of the discrepancy. */
+export interface ReviewSubject {
+  status: ReviewStatus;
+  classification: 'Material' | 'Timing' | 'Immaterial';
+  d365Qty: number;
+  residual: number;
+  unitCost: number;
+  countedQty: number | null;
+}
+
+/** The columns a transition sets (who and when are added by the handler from the signed-in user and the clock). */
+export interface ReviewChanges {
+  status: ReviewStatus;
+  countedQty?: number;
+  correctionQty?: number;
+  reasonCode?: ReasonCode;
+  comment?: string;
+  lastError?: string | null;
+  /** Which of the who/when column pairs the handler stamps. */
+  stamp?: 'requested' | 'decided';
+}
+
+export type Transition = { ok: true; changes: ReviewChanges } | { ok: false; reason: string };
+
+/**
+ * The correction to post: a count sets on-hand to what was counted, so the delta is counted − D365 quantity
+ * (DOMAIN.md §6); without a count the residual the job found is the best estimate.
+ */
+export function correctionQuantity(subject: Pick<ReviewSubject, 'd365Qty' | 'residual' | 'countedQty'>): number {
+  return roundQuantity(subject.countedQty === null ? subject.residual : subject.countedQty - subject.d365Qty);
+}
+
+export interface WorkflowSettings {
+  /** Approving a correction worth more than this (absolute) needs a confirming comment. */
+  confirmAboveValue: number;
+}
+
+export function transition(subject: ReviewSubject, action: ReviewAction, settings: WorkflowSettings): Transition {
+  const rule = TRANSITIONS[action.kind];
+  if (!rule.from.includes(subject.status)) {
+    return { ok: false, reason: `Cannot ${VERBS[action.kind]} a discrepancy that is ${subject.status}: only from ${rule.from.join(' or ')}.` };
+  }
+  switch (action.kind) {
+    case 'recordCount':
+      if (!Number.isFinite(action.countedQty) || action.countedQty < 0) return { ok: false, reason: 'The counted quantity must be a number of 0 or more.' };
+      return { ok: true, changes: { status: rule.to, countedQty: roundQuantity(action.countedQty) } };
+    case 'approve': {
+      if (action.reasonCode === undefined) return { ok: false, reason: 'Approving needs a reason code.' };
+      const correctionQty = correctionQuantity(subject);
+      const value = roundValue(Math.abs(correctionQty * subject.unitCost));
+      const comment = action.comment?.trim() ?? '';
+      if (value > settings.confirmAboveValue && comment === '') {
+        return { ok: false, reason: `This correction is worth ${value}, above ${settings.confirmAboveValue}: add a comment to confirm it.` };
+      }
+      return { ok: true, changes: { status: rule.to, correctionQty, reasonCode: action.reasonCode, stamp: 'decided', ...(comment ? { comment } : {}) } };
+    }
+    case 'reject': {
+      const comment = action.comment?.trim() ?? '';
+      if (comment === '') return { ok: false, reason: 'Rejecting needs a comment saying why.' };
+      return { ok: true, changes: { status: rule.to, comment, stamp: 'decided', ...(action.reasonCode ? { reasonCode: action.reasonCode } : {}) } };
+    }
+    case 'explain':
+      if (subject.classification === 'Material') {
+        return { ok: false, reason: 'Only Timing or Immaterial differences can be closed as explained; this one is Material.' };
+      }
+      return { ok: true, changes: { status: rule.to, ...(action.reasonCode ? { reasonCode: action.reasonCode } : {}), ...(action.comment ? { comment: action.comment } : {}) } };
+    case 'requestCount':
+      return { ok: true, changes: { status: rule.to, stamp: 'requested' } };
+    case 'postError': case 'syncError':
+      return { ok: true, changes: { status: rule.to, lastError: action.message } };
+    default:
+      return { ok: true, changes: { status: rule.to, lastError: null } };
+  }
+}

@@ -1,0 +1,61 @@
+import { correctionQuantity, transition, type ReviewSubject } from '../../core/workflow';
+
+const subject = (over: Partial<ReviewSubject> = {}): ReviewSubject =>
+  ({ status: 'New', classification: 'Material', d365Qty: 100, residual: -10, unitCost: 4, countedQty: null, ...over });
+const settings = { confirmAboveValue: 1000 };
+
+describe('review workflow', () => {
+  it('goes New → Count requested → Counted → Approved, stamping who asked and who decided', () => {
+    const requested = transition(subject(), { kind: 'requestCount' }, settings);
+    expect(requested).toEqual({ ok: true, changes: { status: 'Count requested', stamp: 'requested' } });
+    expect(transition(subject({ status: 'Count requested' }), { kind: 'recordCount', countedQty: 93 }, settings))
+      .toEqual({ ok: true, changes: { status: 'Counted', countedQty: 93 } });
+    // Counted 93 against 100 in D365: the correction is -7, worth 28.
+    expect(transition(subject({ status: 'Counted', countedQty: 93 }), { kind: 'approve', reasonCode: 'Shrink' }, settings))
+      .toEqual({ ok: true, changes: { status: 'Approved', correctionQty: -7, reasonCode: 'Shrink', stamp: 'decided' } });
+  });
+
+  it('refuses any other transition and says why', () => {
+    expect(transition(subject(), { kind: 'approve', reasonCode: 'Shrink' }, settings))
+      .toEqual({ ok: false, reason: 'Cannot approve a discrepancy that is New: only from Counted.' });
+    expect(transition(subject({ status: 'Posted' }), { kind: 'startPosting' }, settings).ok).toBe(false);
+    expect(transition(subject({ status: 'Synced' }), { kind: 'requestCount' }, settings).ok).toBe(false);
+  });
+
+  it('needs a reason code to approve, and a confirming comment above the value limit', () => {
+    const counted = subject({ status: 'Counted', countedQty: 0, unitCost: 50 });
+    expect(transition(counted, { kind: 'approve', reasonCode: undefined }, settings)).toEqual({ ok: false, reason: 'Approving needs a reason code.' });
+    // Counted 0 of 100 at 50 each: -100 worth 5,000, above 1,000.
+    expect(transition(counted, { kind: 'approve', reasonCode: 'Damaged' }, settings))
+      .toEqual({ ok: false, reason: 'This correction is worth 5000, above 1000: add a comment to confirm it.' });
+    expect(transition(counted, { kind: 'approve', reasonCode: 'Damaged', comment: 'Pallet crushed, photos in ticket 4711' }, settings))
+      .toMatchObject({ ok: true, changes: { correctionQty: -100, comment: 'Pallet crushed, photos in ticket 4711' } });
+  });
+
+  it('needs a comment to reject', () => {
+    expect(transition(subject({ status: 'Counted', countedQty: 100 }), { kind: 'reject', comment: ' ' }, settings).ok).toBe(false);
+    expect(transition(subject({ status: 'Counted', countedQty: 100 }), { kind: 'reject', comment: 'Recount matches D365' }, settings))
+      .toMatchObject({ ok: true, changes: { status: 'Rejected', stamp: 'decided' } });
+  });
+
+  it('closes only Timing or Immaterial differences as explained, from New or Counted', () => {
+    expect(transition(subject({ classification: 'Timing' }), { kind: 'explain', reasonCode: 'Timing' }, settings))
+      .toEqual({ ok: true, changes: { status: 'Explained', reasonCode: 'Timing' } });
+    expect(transition(subject(), { kind: 'explain' }, settings).ok).toBe(false);
+    expect(transition(subject({ classification: 'Immaterial', status: 'Approved' }), { kind: 'explain' }, settings).ok).toBe(false);
+  });
+
+  it('moves through posting and sync, keeping the error text and clearing it on retry', () => {
+    expect(transition(subject({ status: 'Approved' }), { kind: 'startPosting' }, settings)).toMatchObject({ ok: true, changes: { status: 'Posting' } });
+    expect(transition(subject({ status: 'Posting' }), { kind: 'postError', message: 'IV said 500' }, settings))
+      .toEqual({ ok: true, changes: { status: 'Post error', lastError: 'IV said 500' } });
+    expect(transition(subject({ status: 'Post error' }), { kind: 'retryPosting' }, settings))
+      .toEqual({ ok: true, changes: { status: 'Posting', lastError: null } });
+    expect(transition(subject({ status: 'Posted' }), { kind: 'syncError', message: 'FnOTransPostError' }, settings)).toMatchObject({ ok: true, changes: { status: 'Sync error' } });
+  });
+
+  it('corrects by the count when there is one, else by the residual', () => {
+    expect(correctionQuantity({ d365Qty: 100, residual: -10, countedQty: 95.5 })).toBe(-4.5);
+    expect(correctionQuantity({ d365Qty: 100, residual: -10, countedQty: null })).toBe(-10);
+  });
+});
