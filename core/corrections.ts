@@ -16,7 +16,10 @@ export interface ApprovedCorrection {
   color: string; size: string; style: string; config: string; version: string;
   site: string;
   warehouse: string;
-  location: string; batch: string; serial: string; status: string; owner: string;
+  location: string; batch: string; serial: string;
+  /** The D365 inventory status dimension (not the review status). */
+  inventoryStatus: string;
+  owner: string;
   correctionQty: number;
   unitCost: number;
   reasonCode: ReasonCode;
@@ -38,7 +41,7 @@ export function adjustmentLineId(correction: Pick<ApprovedCorrection, 'discrepan
 /** IV's dimension names for the key fields (IV `locationId` is the D365 warehouse; the bin is WMSLocationId). */
 const DIMENSIONS: Array<[keyof ApprovedCorrection, string]> = [
   ['color', 'ColorId'], ['size', 'SizeId'], ['style', 'StyleId'], ['config', 'ConfigId'], ['version', 'VersionId'],
-  ['location', 'WMSLocationId'], ['batch', 'BatchId'], ['serial', 'SerialId'], ['status', 'StatusId'], ['owner', 'OwnerId'],
+  ['location', 'WMSLocationId'], ['batch', 'BatchId'], ['serial', 'SerialId'], ['inventoryStatus', 'StatusId'], ['owner', 'OwnerId'],
 ];
 
 /** The IV line for one approved correction, checked against IV's shape (so `fno` or a missing warehouse never leaves). */

@@ -3,7 +3,7 @@ import { adjustmentLine, adjustmentLineId, batchImpact, inCalls, type ApprovedCo
 const correction = (over: Partial<ApprovedCorrection> = {}): ApprovedCorrection => ({
   discrepancyId: '6F1C1B52-3D0E-4B8E-9A57-1C2B7D4E9F10', approvedOn: '2026-11-23T09:15:02Z', company: 'usmf', item: 'A0001',
   color: 'Red', size: '', style: '', config: '', version: '', site: '1', warehouse: '11', location: 'B-01', batch: 'L1', serial: '',
-  status: 'Available', owner: '', correctionQty: -7, unitCost: 4, reasonCode: 'Shrink', ...over });
+  inventoryStatus: 'Available', owner: '', correctionQty: -7, unitCost: 4, reasonCode: 'Shrink', ...over });
 const settings = { quantityDataSource: 'ibal', physicalMeasure: 'adjustment' };
 
 describe('corrections as IV adjustment lines', () => {

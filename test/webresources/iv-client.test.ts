@@ -25,7 +25,7 @@ const client = (over: Partial<ConstructorParameters<typeof InventoryVisibilityCl
 
 const correction = (i: number): ApprovedCorrection => ({ discrepancyId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, approvedOn: '2026-11-23T09:00:00Z',
   company: 'usmf', item: `A${i}`, color: '', size: '', style: '', config: '', version: '', site: '1', warehouse: '11', location: '', batch: '', serial: '',
-  status: '', owner: '', correctionQty: -1 - (i % 5), unitCost: 2, reasonCode: 'Shrink' });
+  inventoryStatus: '', owner: '', correctionQty: -1 - (i % 5), unitCost: 2, reasonCode: 'Shrink' });
 const lines = (n: number) => Array.from({ length: n }, (_, i) => adjustmentLine(correction(i), { quantityDataSource: 'ibal', physicalMeasure: 'adjustment' }));
 
 describe('Inventory Visibility client', () => {
