@@ -36,6 +36,3 @@ export const D365_FORMATS = {
 } as const satisfies Record<string, D365OnHandColumns>;
 
 export type D365Format = keyof typeof D365_FORMATS;
-
-/** Product dimension columns an entity always has but an export may leave out when they are unused. */
-export const OPTIONAL_FORMAT_FIELDS = ['company', 'color', 'size', 'style', 'config', 'version'] as const;

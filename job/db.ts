@@ -47,12 +47,6 @@ export class Database {
     return Object.fromEntries(names.map((name, i) => [name, (columns[i] ?? []).map((v) => (typeof v === 'bigint' ? Number(v) : v))]));
   }
 
-  /** Streams a large result in chunks instead of holding it in memory. */
-  async *stream<T extends Row = Row>(sql: string, params?: Params): AsyncGenerator<T[]> {
-    const result = await this.connection.stream(sql, params);
-    for await (const rows of result.yieldRowObjectJs()) yield rows.map((row) => numbersFromBigInts(row) as T);
-  }
-
   /** Streams rows as arrays, in select-list order (for results whose column names may clash). */
   async *streamRows(sql: string, params?: Params): AsyncGenerator<unknown[][]> {
     const result = await this.connection.stream(sql, params);

@@ -36,20 +36,19 @@ const api = `${origin}${API_PATH}`;
 
 // Environment variable values, as an admin sets them after import; the IV endpoint is this sandbox.
 const settings = loadSandboxSettings(resolve(process.env.IBAL_SANDBOX_SETTINGS ?? join('sandbox', 'settings.json')));
-const settingsClient = new DataverseClient({ apiUrl: api, token: async () => undefined });
+const client = new DataverseClient({ apiUrl: api, token: async () => undefined });
 for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ...settings.environmentVariables })) {
-  const [definition] = await settingsClient.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
-  const [existing] = await settingsClient.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
+  const [definition] = await client.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
+  const [existing] = await client.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
   const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${String(definition!.environmentvariabledefinitionid)})` };
-  if (existing) await settingsClient.request('PATCH', `environmentvariablevalues(${String(existing.environmentvariablevalueid)})`, row, { 'If-Match': '*' });
-  else await settingsClient.request('POST', 'environmentvariablevalues', row);
+  if (existing) await client.request('PATCH', `environmentvariablevalues(${String(existing.environmentvariablevalueid)})`, row, { 'If-Match': '*' });
+  else await client.request('POST', 'environmentvariablevalues', row);
 }
 
 const weeksDir = join(dataDir, 'weeks');
 const fresh = !existsSync(weeksDir);
 const weeks = generateSampleWeeks(weeksDir, { skus: Number(process.env.IBAL_SAMPLE_SKUS ?? 3000) });
 if (fresh) process.stdout.write(`Generated four sample weeks in ${weeksDir}\n`);
-const client = new DataverseClient({ apiUrl: api, token: async () => undefined });
 for (const week of weeks) {
   const runs = await client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryName.logicalName}`
     + `&$filter=${snapshotRun.columns.runStatus.logicalName} eq ${RUN_STATUS.find((r) => r.label === 'Completed')!.value}`

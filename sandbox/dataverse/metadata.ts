@@ -72,9 +72,6 @@ export const ENTITIES: EntityMeta[] = [...productTables, ...SYSTEM_TABLES];
 export const entityBySet = new Map(ENTITIES.map((e) => [e.entitySetName, e]));
 export const entityByName = new Map(ENTITIES.map((e) => [e.logicalName, e]));
 
-/** `_x_value`, the name under which the Web API shows lookup x. */
-export const lookupProperty = (logicalName: string) => `_${logicalName}_value`;
-
 /** The environment variable definitions the solution ships, as rows to seed. */
 export const environmentVariableSeed = Object.values(ENVIRONMENT_VARIABLES).map((v) => ({
   schemaname: v.schemaName, displayname: v.displayName, description: v.description,

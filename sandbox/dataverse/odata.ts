@@ -4,7 +4,8 @@
  */
 import { defaultParser } from '@odata/parser';
 import { badRequest, notSupported } from './errors.js';
-import { lookupProperty, type ColumnMeta, type EntityMeta } from './metadata.js';
+import { lookupValueName } from '../../core/dataverse/schema.js';
+import type { ColumnMeta, EntityMeta } from './metadata.js';
 
 export interface Sql { text: string; params: Array<string | number | boolean | null> }
 
@@ -32,7 +33,7 @@ export function columnOf(entity: EntityMeta, property: string): ColumnMeta {
 }
 
 /** The name a column goes by in responses. */
-export const propertyOf = (column: ColumnMeta): string => (column.type.kind === 'lookup' ? lookupProperty(column.logicalName) : column.logicalName);
+export const propertyOf = (column: ColumnMeta): string => (column.type.kind === 'lookup' ? lookupValueName(column.logicalName) : column.logicalName);
 
 export function parseQuery(entity: EntityMeta, search: URLSearchParams): QuerySpec {
   for (const name of search.keys()) {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CODES, DataverseError, notFound, validation } from './errors.js';
 import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } from './metadata.js';
-import { normalizeDate, type QuerySpec, type Sql } from './odata.js';
+import { normalizeDate, type QuerySpec } from './odata.js';
 
 export type Value = string | number | boolean | null;
 export type Row = Record<string, Value>;
@@ -245,11 +245,6 @@ export class Store {
     let total: number | undefined;
     if (spec.count) total = Number((await this.all(`SELECT count(*) AS n FROM ${q(entity.logicalName)} ${where}`, params))[0]!.n);
     return { rows, total };
-  }
-
-  async filterCount(entity: EntityMeta, filter: Sql | undefined): Promise<number> {
-    const rows = await this.all(`SELECT count(*) AS n FROM ${q(entity.logicalName)} ${filter ? `WHERE ${filter.text}` : ''}`, filter?.params ?? []);
-    return Number(rows[0]!.n);
   }
 
   private async checkKeys(entity: EntityMeta, row: Row, id: string): Promise<void> {
