@@ -3,13 +3,15 @@
  * product uses, with the documented wire shapes, and 400/501 naming anything else. `handle()` is the whole
  * emulator without a transport, so tests can call it in-process; `listen()` serves it on 127.0.0.1.
  */
+import { join } from 'node:path';
 import { seededRandom } from '../../core/random.js';
 import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
 import { formatBatch, parseBatch, type BatchRequest, type PartResponse } from './batch.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
-import { Store, storedValue, type Row, type SandboxUser, type Value } from './store.js';
+import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type FieldPermission, type SandboxUser } from './security.js';
+import { Store, storedValue, type Row, type Value } from './store.js';
 
 export const API_PATH = '/api/data/v9.2/';
 const MAX_PAGE = 5000;
@@ -40,11 +42,18 @@ export interface EmulatorOptions {
   users?: readonly SandboxUser[];
   organizationId?: string;
   businessUnitId?: string;
+  /** Column security; by default the profiles of the solution source in `solution/src`. */
+  fieldPermissions?: readonly FieldPermission[];
 }
 
+/** The sandbox's people. The first is who a request without a token or X-Sandbox-User acts as (the job's app user). */
 export const DEFAULT_USERS: SandboxUser[] = [
-  { id: '00000000-0000-0000-0000-00000000a001', fullname: 'Riley Reviewer', domainname: 'reviewer@sandbox.local' },
-  { id: '00000000-0000-0000-0000-00000000a002', fullname: 'Avery Approver', domainname: 'approver@sandbox.local' },
+  { id: '00000000-0000-0000-0000-00000000a000', fullname: 'Sam Administrator', domainname: 'admin@sandbox.local',
+    roles: [SYSTEM_ADMINISTRATOR, 'Inventory Balance Administrator'] },
+  { id: '00000000-0000-0000-0000-00000000a001', fullname: 'Riley Reviewer', domainname: 'reviewer@sandbox.local',
+    roles: ['Inventory Balance Reviewer'], fieldSecurityProfiles: ['Inventory Balance Reviewers'] },
+  { id: '00000000-0000-0000-0000-00000000a002', fullname: 'Avery Approver', domainname: 'approver@sandbox.local',
+    roles: ['Inventory Balance Approver'], fieldSecurityProfiles: ['Inventory Balance Approvers'] },
 ];
 
 interface Prefer { representation: boolean; maxPageSize: number | undefined; annotations: string | undefined }
@@ -87,12 +96,14 @@ export class DataverseEmulator {
   private recent: number[] = [];
   private faults: FaultMode | undefined;
   private random: () => number = Math.random;
+  private readonly security: Security;
   stats: EmulatorStats = { requests: 0, byRoute: {} };
 
   private constructor(readonly store: Store, options: EmulatorOptions) {
     this.users = options.users ?? DEFAULT_USERS;
     this.organizationId = options.organizationId ?? '00000000-0000-0000-0000-0000000000f1';
     this.businessUnitId = options.businessUnitId ?? '00000000-0000-0000-0000-0000000000b1';
+    this.security = new Security(options.fieldPermissions ?? fieldPermissionsOf(join('solution', 'src')));
   }
 
   static async open(options: EmulatorOptions): Promise<DataverseEmulator> {
@@ -130,13 +141,25 @@ export class DataverseEmulator {
     this.stats = { requests: 0, byRoute: {} };
   }
 
-  /** The user a request acts as: `X-Sandbox-User` (an id or a domain name) or the first user. */
-  userOf(request: EmulatorRequest): SandboxUser {
-    const wanted = request.headers['x-sandbox-user'];
-    if (wanted === undefined) return this.users[0]!;
+  /** A bearer token for a sandbox user (an id or a domain name), as Entra issues one for Dataverse. */
+  issueToken(user: string): string {
+    return this.security.issueToken(this.user(user));
+  }
+
+  private user(wanted: string): SandboxUser {
     const user = this.users.find((u) => u.id === wanted.toLowerCase() || u.domainname === wanted.toLowerCase());
     if (!user) throw new DataverseError(401, '0x80040220', `Unknown sandbox user '${wanted}'`);
     return user;
+  }
+
+  /**
+   * The user a request acts as: the one its bearer token was issued to (an unknown token is a 401), else
+   * `X-Sandbox-User` (an id or a domain name), else the first user.
+   */
+  userOf(request: EmulatorRequest): SandboxUser {
+    if (request.headers.authorization !== undefined) return this.user(this.security.userIdOfToken(request.headers.authorization));
+    const wanted = request.headers['x-sandbox-user'];
+    return wanted === undefined ? this.users[0]! : this.user(wanted);
   }
 
   async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
@@ -217,11 +240,11 @@ export class DataverseEmulator {
 
     if (action !== undefined) {
       if (keySegment !== undefined || method !== 'POST') throw notSupported(`${method} ${action} on a single row`);
-      return this.bulk(entity, action.slice('Microsoft.Dynamics.CRM.'.length), request, user.id);
+      return this.bulk(entity, action.slice('Microsoft.Dynamics.CRM.'.length), request, user);
     }
     if (keySegment === undefined) {
       if (method === 'GET') return this.retrieveMultiple(entity, url, prefer);
-      if (method === 'POST') return this.create(entity, request, url, prefer, user.id);
+      if (method === 'POST') return this.create(entity, request, url, prefer, user);
       throw new DataverseError(405, '', `${method} is not allowed on an entity set`);
     }
     const key = this.parseKey(entity, keySegment);
@@ -233,7 +256,7 @@ export class DataverseEmulator {
       return this.json(200, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names) },
         prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
     }
-    if (method === 'PATCH') return this.upsert(entity, key, request, url, prefer, user.id);
+    if (method === 'PATCH') return this.upsert(entity, key, request, url, prefer, user);
     if (method === 'DELETE') {
       const row = await this.find(entity, key);
       if (!row) throw notFound(`${entity.logicalName} With ${describeKey(key)} Does Not Exist`);
@@ -347,14 +370,14 @@ export class DataverseEmulator {
     return this.json(200, body, applied.length > 0 ? { 'Preference-Applied': applied.join(',') } : {});
   }
 
-  private async create(entity: EntityMeta, request: EmulatorRequest, url: URL, prefer: Prefer, user: string): Promise<EmulatorResponse> {
-    const values = await this.writtenValues(entity, this.bodyOf(request), 'create');
-    const row = await this.store.transaction(() => this.store.insert(entity, values, user));
+  private async create(entity: EntityMeta, request: EmulatorRequest, url: URL, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
+    const values = await this.writtenValues(entity, this.bodyOf(request), 'create', user);
+    const row = await this.store.transaction(() => this.store.insert(entity, values, user.id));
     return this.written(entity, row, url, prefer, 201);
   }
 
   /** PATCH: update, or create when the key has no row (upsert), with If-Match / If-None-Match as documented. */
-  private async upsert(entity: EntityMeta, key: Key, request: EmulatorRequest, url: URL, prefer: Prefer, user: string): Promise<EmulatorResponse> {
+  private async upsert(entity: EntityMeta, key: Key, request: EmulatorRequest, url: URL, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
     const body = this.bodyOf(request);
     const existing = await this.find(entity, key);
     const ifMatch = request.headers['if-match'];
@@ -364,15 +387,15 @@ export class DataverseEmulator {
     if (existing && ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(existing)) {
       throw new DataverseError(412, CODES.versionMismatch, "The version of the existing record doesn't match the RowVersion property provided.");
     }
-    const values = await this.writtenValues(entity, body, existing ? 'update' : 'create');
+    const values = await this.writtenValues(entity, body, existing ? 'update' : 'create', user);
     const row = await this.store.transaction(async () => {
-      if (existing) return this.store.update(entity, String(existing[entity.primaryId]), values, user);
-      return this.store.insert(entity, { ...values, ...(await this.keyRow(entity, key)) }, user);
+      if (existing) return this.store.update(entity, String(existing[entity.primaryId]), values, user.id);
+      return this.store.insert(entity, { ...values, ...(await this.keyRow(entity, key)) }, user.id);
     });
     return this.written(entity, row, url, prefer, existing ? 200 : 201);
   }
 
-  private async bulk(entity: EntityMeta, action: string, request: EmulatorRequest, user: string): Promise<EmulatorResponse> {
+  private async bulk(entity: EntityMeta, action: string, request: EmulatorRequest, user: SandboxUser): Promise<EmulatorResponse> {
     if (!['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple'].includes(action)) throw notSupported(`the action ${action}`);
     const body = this.bodyOf(request);
     const targets = body.Targets;
@@ -396,7 +419,7 @@ export class DataverseEmulator {
       }
       if (action === 'UpdateMultiple' && (key === undefined || !('id' in key))) throw badRequest(`Targets[${index}] needs ${entity.primaryId} for UpdateMultiple`);
       if (action === 'UpsertMultiple' && key === undefined) throw badRequest(`Targets[${index}] needs '@odata.id' or ${entity.primaryId} for UpsertMultiple`);
-      prepared.push({ index, key, values: await this.writtenValues(entity, rest, 'update'), text: key ? JSON.stringify(key) : undefined });
+      prepared.push({ index, key, values: await this.writtenValues(entity, rest, 'update', user, action === 'CreateMultiple' ? 'create' : 'update'), text: key ? JSON.stringify(key) : undefined });
     }
     const existing = new Map<string, Row>();
     for (const kind of new Set(prepared.map((p) => (p.key === undefined ? '' : 'id' in p.key ? entity.primaryId : Object.keys(p.key.values).sort().join()))).values()) {
@@ -425,7 +448,7 @@ export class DataverseEmulator {
       }
       inserts.push({ ...this.defaults(entity, p.values), ...p.values, ...keyRow });
     }
-    const ids = await this.store.transaction(() => this.store.writeMany(entity, inserts, updates, user));
+    const ids = await this.store.transaction(() => this.store.writeMany(entity, inserts, updates, user.id));
     if (action === 'CreateMultiple') {
       return this.json(200, { '@odata.context': `${this.root()}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`, Ids: ids });
     }
@@ -444,7 +467,8 @@ export class DataverseEmulator {
   }
 
   /** The body's column values, checked against the metadata; lookups come as `x@odata.bind`. */
-  private async writtenValues(entity: EntityMeta, body: Record<string, unknown>, operation: 'create' | 'update'): Promise<Row> {
+  private async writtenValues(entity: EntityMeta, body: Record<string, unknown>, operation: 'create' | 'update', user: SandboxUser,
+    securityOperation: 'create' | 'update' = operation): Promise<Row> {
     const values: Row = {};
     for (const [property, value] of Object.entries(body)) {
       if (property === '@odata.type' || property === '@odata.etag') continue;
@@ -463,6 +487,7 @@ export class DataverseEmulator {
       }
       values[column.logicalName] = storedValue(entity, column, value);
     }
+    this.security.checkWrite(entity.logicalName, Object.keys(values), user, securityOperation);
     return operation === 'create' ? { ...this.defaults(entity, values), ...values } : values;
   }
 

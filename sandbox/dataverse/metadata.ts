@@ -1,6 +1,6 @@
 /**
  * The emulator's metadata: the product's tables from core/, plus the few system tables the product reads
- * (users for lookups and WhoAmI, environment variable definitions and values).
+ * (users for lookups and WhoAmI, their security roles, environment variable definitions and values).
  */
 import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../../core/dataverse/environment.js';
 import { allColumns, type ColumnDefinition, type ColumnType } from '../../core/dataverse/schema.js';
@@ -8,7 +8,8 @@ import { TABLES } from '../../core/dataverse/tables.js';
 
 export interface ColumnMeta {
   logicalName: string;
-  type: ColumnType | { kind: 'id' } | { kind: 'rowversion' };
+  /** `guid` is a uniqueidentifier column that is not the row's id (systemuserroles.systemuserid). */
+  type: ColumnType | { kind: 'id' } | { kind: 'guid' } | { kind: 'rowversion' };
   /** Set by the emulator, never by a client. */
   system: boolean;
 }
@@ -29,8 +30,8 @@ const userLookup: ColumnType = { kind: 'lookup', target: 'systemuser', onDelete:
 const column = (logicalName: string, type: ColumnMeta['type'], system = false): [string, ColumnMeta] => [logicalName, { logicalName, type, system }];
 
 function entity(logicalName: string, entitySetName: string, primaryName: string, columns: Array<[string, ColumnMeta]>,
-  options: { keys?: EntityMeta['keys']; userOwned?: boolean } = {}): EntityMeta {
-  const primaryId = `${logicalName}id`;
+  options: { keys?: EntityMeta['keys']; userOwned?: boolean; primaryId?: string } = {}): EntityMeta {
+  const primaryId = options.primaryId ?? `${logicalName}id`;
   const userOwned = options.userOwned ?? false;
   return {
     logicalName, entitySetName, primaryId, primaryName, keys: options.keys ?? [], userOwned,
@@ -57,6 +58,10 @@ const environmentVariableTypes = Object.entries(ENVIRONMENT_VARIABLE_TYPES).map(
 
 export const SYSTEM_TABLES: EntityMeta[] = [
   entity('systemuser', 'systemusers', 'fullname', [column('fullname', text(200)), column('domainname', text(1024))]),
+  // Security roles and who holds them, read-only: clients read them to check a caller's role.
+  entity('role', 'roles', 'name', [column('name', text(100), true)]),
+  entity('systemuserroles', 'systemuserrolescollection', 'systemuserroleid', [column('systemuserid', { kind: 'guid' }, true), column('roleid', { kind: 'guid' }, true)],
+    { primaryId: 'systemuserroleid' }),
   entity('environmentvariabledefinition', 'environmentvariabledefinitions', 'schemaname', [
     column('schemaname', text(100)), column('displayname', text(100)), column('description', { kind: 'memo', maxLength: 2000 }),
     column('type', { kind: 'choice', choices: environmentVariableTypes }), column('defaultvalue', { kind: 'memo', maxLength: 2000 }),

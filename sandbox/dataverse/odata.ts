@@ -116,7 +116,7 @@ class FilterTranslator {
     }
     const value = this.literalFor(left.column, right, raw);
     this.params.push(value);
-    const textual = typeof value === 'string' && ['text', 'memo', 'id', 'lookup'].includes(left.column.type.kind);
+    const textual = typeof value === 'string' && ['text', 'memo', 'id', 'guid', 'lookup'].includes(left.column.type.kind);
     // Dataverse compares strings case-insensitively; ne also matches rows where the column is null.
     const lhs = textual ? `lower(${column})` : column;
     const rhs = textual ? 'lower(?)' : '?';
@@ -166,7 +166,7 @@ class FilterTranslator {
     const value = literal.value!;
     const numeric = ['integer', 'decimal', 'choice', 'rowversion'].includes(kind);
     if (numeric && typeof value !== 'number') throw badRequest(`'${raw}': ${column.logicalName} takes a number`);
-    if ((kind === 'id' || kind === 'lookup') && literal.edm !== 'Edm.Guid') throw badRequest(`'${raw}': ${column.logicalName} takes a GUID`);
+    if ((kind === 'id' || kind === 'guid' || kind === 'lookup') && literal.edm !== 'Edm.Guid') throw badRequest(`'${raw}': ${column.logicalName} takes a GUID`);
     if (kind === 'boolean' && typeof value !== 'boolean') throw badRequest(`'${raw}': ${column.logicalName} takes true or false`);
     if (kind === 'datetime' && literal.edm !== 'Edm.DateTimeOffset' && literal.edm !== 'Edm.Date') throw badRequest(`'${raw}': ${column.logicalName} takes a date`);
     if ((kind === 'text' || kind === 'memo') && typeof value !== 'string') throw badRequest(`'${raw}': ${column.logicalName} takes a string`);

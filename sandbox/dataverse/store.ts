@@ -7,18 +7,20 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CODES, DataverseError, notFound, validation } from './errors.js';
 import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { normalizeDate, type QuerySpec } from './odata.js';
+import { roleIdOf, type SandboxUser } from './security.js';
+
+export type { SandboxUser } from './security.js';
 
 export type Value = string | number | boolean | null;
 export type Row = Record<string, Value>;
 
 const SQL_TYPE: Record<ColumnMeta['type']['kind'], string> = {
-  id: 'VARCHAR PRIMARY KEY', text: 'VARCHAR', memo: 'VARCHAR', integer: 'INTEGER', decimal: 'DOUBLE', datetime: 'VARCHAR',
+  id: 'VARCHAR PRIMARY KEY', guid: 'VARCHAR', text: 'VARCHAR', memo: 'VARCHAR', integer: 'INTEGER', decimal: 'DOUBLE', datetime: 'VARCHAR',
   boolean: 'BOOLEAN', choice: 'INTEGER', lookup: 'VARCHAR', rowversion: 'BIGINT',
 };
 
 const q = (name: string) => `"${name}"`;
 
-export interface SandboxUser { id: string; fullname: string; domainname: string }
 
 export class Store {
   private version = 0;
@@ -40,6 +42,16 @@ export class Store {
       if ((await store.all('SELECT 1 FROM systemuser WHERE systemuserid = ?', [user.id])).length === 0) {
         await store.run('INSERT INTO systemuser (systemuserid, fullname, domainname, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, ?, 0, 1, ?)',
           [user.id, user.fullname, user.domainname, now, now, store.version++]);
+      }
+      // Role assignments follow the sandbox's user list on every start.
+      await store.run('DELETE FROM systemuserroles WHERE systemuserid = ?', [user.id]);
+      for (const role of user.roles ?? []) {
+        if ((await store.all('SELECT 1 FROM role WHERE roleid = ?', [roleIdOf(role)])).length === 0) {
+          await store.run('INSERT INTO role (roleid, name, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, 0, 1, ?)',
+            [roleIdOf(role), role, now, now, store.version++]);
+        }
+        await store.run('INSERT INTO systemuserroles (systemuserroleid, systemuserid, roleid, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, ?, 0, 1, ?)',
+          [randomUUID(), user.id, roleIdOf(role), now, now, store.version++]);
       }
     }
     for (const v of environmentVariableSeed) {

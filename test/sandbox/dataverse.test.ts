@@ -44,7 +44,8 @@ describe('Dataverse emulator: reads and writes', () => {
     const me = await call('GET', 'WhoAmI');
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ UserId: emulator.users[0]!.id, BusinessUnitId: expect.any(String), OrganizationId: expect.any(String) });
-    expect((await call('GET', 'WhoAmI', undefined, { 'X-Sandbox-User': 'approver@sandbox.local' })).json.UserId).toBe(emulator.users[1]!.id);
+    expect((await call('GET', 'WhoAmI', undefined, { 'X-Sandbox-User': 'approver@sandbox.local' })).json.UserId)
+      .toBe(emulator.users.find((u) => u.domainname === 'approver@sandbox.local')!.id);
   });
 
   it('creates with 204 and OData-EntityId, or 201 and the row with return=representation', async () => {
@@ -285,5 +286,44 @@ describe('Dataverse emulator: relationships, environment variables and persisten
     emulator = await DataverseEmulator.open({ database: dbPath });
     api = await emulator.listen();
     expect((await call('GET', `ibal_snapshotruns(${run.id})`)).json.ibal_name).toBe(run.name);
+  });
+});
+
+describe('Dataverse emulator: who may do what', () => {
+  const reviewer = () => emulator.users.find((u) => u.domainname === 'reviewer@sandbox.local')!;
+
+  it('knows the caller by the bearer token and refuses an unknown one with 401', async () => {
+    const token = emulator.issueToken('approver@sandbox.local');
+    expect((await call('GET', 'WhoAmI', undefined, { Authorization: `Bearer ${token}` })).json.UserId)
+      .toBe(emulator.users.find((u) => u.domainname === 'approver@sandbox.local')!.id);
+    const refused = await call('GET', 'WhoAmI', undefined, { Authorization: 'Bearer forged' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('WWW-Authenticate')).toBe('Bearer');
+    // A token outranks X-Sandbox-User: a caller cannot claim to be someone else.
+    expect((await call('GET', 'WhoAmI', undefined, { Authorization: 'Bearer forged', 'X-Sandbox-User': 'admin@sandbox.local' })).status).toBe(401);
+  });
+
+  it("lists a user's security roles through systemuserrolescollection and roles", async () => {
+    const held = await call('GET', `systemuserrolescollection?$select=roleid&$filter=systemuserid eq ${reviewer().id}`);
+    expect(held.json.value).toHaveLength(1);
+    const roles = await call('GET', `roles?$select=name&$filter=roleid eq ${held.json.value[0].roleid}`);
+    expect(roles.json.value.map((r: { name: string }) => r.name)).toEqual(['Inventory Balance Reviewer']);
+    expect((await call('POST', 'roles', { name: 'Made up' })).status).toBe(400);
+  });
+
+  it("enforces the solution's column security: a reviewer cannot set the correction, an approver can", async () => {
+    const run = await createRun();
+    const created = await call('POST', 'ibal_discrepancies', discrepancy(run.id, 'SEC-1'), { Prefer: 'return=representation' });
+    const id = created.json.ibal_discrepancyid as string;
+    const asReviewer = await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, { 'X-Sandbox-User': 'reviewer@sandbox.local' });
+    expect(asReviewer.status).toBe(403);
+    expect(asReviewer.json.error).toMatchObject({ code: '0x8004f507', message: expect.stringContaining('ibal_correctionqty') });
+    const createdByReviewer = await call('POST', 'ibal_discrepancies', discrepancy(run.id, 'SEC-2', { ibal_correctionqty: 1 }), { 'X-Sandbox-User': 'reviewer@sandbox.local' });
+    expect(createdByReviewer.status).toBe(403);
+    expect(createdByReviewer.json.error.code).toBe('0x8004f502');
+    // The reviewer may still change what is not secured, and the approver may set the correction.
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 7 }, { 'X-Sandbox-User': 'reviewer@sandbox.local' })).status).toBe(204);
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, { 'X-Sandbox-User': 'approver@sandbox.local' })).status).toBe(204);
+    expect((await call('GET', `ibal_discrepancies(${id})?$select=ibal_correctionqty,ibal_countedqty`)).json).toMatchObject({ ibal_correctionqty: 4, ibal_countedqty: 7 });
   });
 });
