@@ -97,3 +97,16 @@ export function batchImpact(corrections: readonly ApprovedCorrection[]): { total
   }
   return { total, byWarehouse, byReason };
 }
+
+/**
+ * Where a posted line stands in D365, from IV's aggregated status (DOMAIN.md §6): journal posted → Synced; a
+ * journal that could not be created or posted → Sync error; netted to zero (DoNotSync) needs no journal → Synced;
+ * anything else is still on its way.
+ */
+export function syncOutcomeOf(aggregatedStatus: string | null): 'Synced' | 'Sync error' | undefined {
+  switch ((aggregatedStatus ?? '').toLowerCase()) {
+    case 'fnotransposted': case 'donotsync': return 'Synced';
+    case 'fnotranscreateerror': case 'fnotransposterror': return 'Sync error';
+    default: return undefined;
+  }
+}

@@ -114,3 +114,29 @@ export function transition(subject: ReviewSubject, action: ReviewAction, setting
       return { ok: true, changes: { status: rule.to, lastError: null } };
   }
 }
+
+/** The solution's security roles (solution/src/Roles), by what they are for. */
+export const ROLES = {
+  reviewer: 'Inventory Balance Reviewer',
+  approver: 'Inventory Balance Approver',
+  administrator: 'Inventory Balance Administrator',
+  systemAdministrator: 'System Administrator',
+} as const;
+
+export type ReviewCommand = 'requestCount' | 'recordCount' | 'approve' | 'reject' | 'explain' | 'post' | 'refreshIvStatus';
+
+/** Reviewers run the counts and close explained lines; approving, rejecting and posting take an approver. */
+const COMMAND_ROLES: Record<ReviewCommand, ReadonlyArray<(typeof ROLES)[keyof typeof ROLES]>> = {
+  requestCount: [ROLES.reviewer, ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+  recordCount: [ROLES.reviewer, ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+  explain: [ROLES.reviewer, ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+  approve: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+  reject: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+  post: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+  refreshIvStatus: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+};
+
+/** Whether a user holding these roles may run the command (the command bar hides it otherwise). */
+export function mayRun(command: ReviewCommand, roleNames: readonly string[]): boolean {
+  return COMMAND_ROLES[command].some((role) => roleNames.includes(role));
+}

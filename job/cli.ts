@@ -3,6 +3,7 @@
  * or key), 1 anything unexpected.
  */
 import { parseArgs } from 'node:util';
+import { serveBroker } from './broker.js';
 import { InputError } from './errors.js';
 import { reconcile } from './reconcile.js';
 import { tokenProviderFor } from './dataverse/auth.js';
@@ -14,7 +15,8 @@ function dataverseTarget(url: string): DataverseTarget {
   return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl);
 }
 
-export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
+export const USAGE = `Usage: ibal broker   (settings from the environment: see README, "Hosting the token broker")
+       ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
 
   --config   the run's configuration (JSON, see job/config.schema.json)
   --out      folder for discrepancies.csv, rejects.csv and run.json (created if missing)
@@ -34,6 +36,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'broker') {
+    try {
+      const server = await serveBroker(process.env, io.stderr);
+      await new Promise<void>((closed) => {
+        const stop = () => server.close(() => closed());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      return 0;
+    } catch (error) {
+      io.stderr(`ibal broker: ${(error as Error).message}\n`);
+      return 2;
+    }
   }
   if (command !== 'reconcile') {
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);

@@ -4,12 +4,8 @@
  * response body is undocumented: the raw text is always kept, and a 2xx whose body reports a failure is a failure.
  */
 import { z } from 'zod';
-import { adjustmentBulkResponseSchema, IV_SERVICE_SCOPE, securityTokenResponseSchema, type AdjustmentLine } from '../core/iv.js';
-
-export interface IvTokenProvider {
-  /** A current IV access token; `refresh` forces a new one (after a 401). */
-  token(refresh?: boolean): Promise<string>;
-}
+import { adjustmentBulkResponseSchema, type AdjustmentLine } from '../core/iv.js';
+import type { IvTokenProvider } from '../core/iv-tokens.js';
 
 export interface IvClientOptions {
   endpoint: string;
@@ -130,27 +126,4 @@ function bodyStatusCode(body: unknown): number | undefined {
     return (body as { statusCode: number }).statusCode;
   }
   return undefined;
-}
-
-/**
- * IV tokens by the documented exchange: an Entra token (from MSAL, or from whatever the caller trusts) traded at the
- * security service, cached until a minute before it expires. The 307 to the regional service is followed by fetch.
- */
-export function securityServiceTokens(options: { securityServiceUrl: string; environmentId: string; entraToken: () => Promise<string>;
-  fetch?: typeof fetch; now?: () => number }): IvTokenProvider {
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const now = options.now ?? Date.now;
-  let cached: { token: string; until: number } | undefined;
-  return {
-    async token(refresh = false) {
-      if (!refresh && cached && cached.until > now()) return cached.token;
-      const response = await doFetch(options.securityServiceUrl, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Api-Version': '1.0' },
-        body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: 'aad_app', client_assertion: await options.entraToken(),
-          scope: IV_SERVICE_SCOPE, context: options.environmentId, context_type: 'finops-env' }) });
-      if (!response.ok) throw new Error(`The IV security service refused the token exchange: ${response.status} ${(await response.text()).slice(0, 300)}`);
-      const token = securityTokenResponseSchema.parse(await response.json());
-      cached = { token: token.access_token, until: now() + (token.expires_in - 60) * 1000 };
-      return token.access_token;
-    },
-  };
 }

@@ -23,7 +23,7 @@ export interface PostingReport { posted: number; failed: number; skipped: Array<
 const WORKFLOW = { confirmAboveValue: Number.POSITIVE_INFINITY };
 
 export async function postApprovedCorrections(corrections: readonly PostableCorrection[], store: CorrectionStore, iv: Pick<InventoryVisibilityClient, 'postAdjustments'>,
-  settings: PostingSettings & { maxLinesPerCall: number }): Promise<PostingReport> {
+  settings: PostingSettings & { maxLinesPerCall: number }, onProgress: (sent: number, total: number) => void = () => undefined): Promise<PostingReport> {
   const report: PostingReport = { posted: 0, failed: 0, skipped: [] };
   const ready: PostableCorrection[] = [];
   for (const c of corrections) {
@@ -33,7 +33,9 @@ export async function postApprovedCorrections(corrections: readonly PostableCorr
     if (allowed) ready.push(c);
     else report.skipped.push({ discrepancyId: c.discrepancyId, reason: `It is ${c.reviewStatus}: only Approved, Posting or Post error corrections are posted.` });
   }
+  let sent = 0;
   for (const call of inCalls(ready, settings.maxLinesPerCall)) {
+    onProgress(sent, ready.length);
     const lines = call.map((c) => adjustmentLine(c, settings));
     // Before IV hears of them: if the process dies now, the ids are on record and the next run sends them again.
     await store.markPosting(call.map((c, i) => ({ discrepancyId: c.discrepancyId, lineId: lines[i]!.id })));
@@ -50,6 +52,7 @@ export async function postApprovedCorrections(corrections: readonly PostableCorr
     if (failures.length > 0) await store.markPostError(failures);
     report.posted += posted.length;
     report.failed += failures.length;
+    sent += call.length;
   }
   return report;
 }

@@ -36,4 +36,10 @@ export const ENVIRONMENT_VARIABLES = {
     'Optional inventory adjustment journal name (fnoJournalNameId) IV uses for the journals it creates'),
   tokenBrokerUrl: v('TokenBrokerUrl', 'Token broker URL', 'String',
     'The service that issues IV tokens to the web resources (a client secret never goes into a web resource)'),
+  ivCallsThroughBroker: v('IVCallsThroughBroker', 'IV calls through the broker', 'Boolean',
+    'yes: the web resources send adjustment and status calls to the broker, which relays them to IV (when the IV gateway refuses cross-origin calls from Dynamics 365 pages)', 'no'),
+  brokerClientId: v('BrokerClientId', 'Broker sign-in app id', 'String',
+    'The Entra application (client) id the web resources sign in with, by single sign-on, to get the Dataverse token the broker checks'),
+  approvalCommentAboveValue: v('ApprovalCommentAboveValue', 'Comment needed above value', 'Number',
+    'Approving a correction worth more than this (absolute value) needs a confirming comment', '1000'),
 } as const satisfies Record<string, EnvironmentVariableDefinition>;

@@ -51,6 +51,8 @@ export interface TableDefinition<Columns extends Record<string, ColumnDefinition
   logicalName: string;
   schemaName: string;
   entitySetName: string;
+  /** The row id column, `<logical name>id`. */
+  primaryId: string;
   displayName: string;
   pluralName: string;
   description: string;
@@ -131,6 +133,7 @@ export function defineTable<const Columns extends Record<string, ColumnDefinitio
     logicalName,
     schemaName,
     entitySetName: entitySetNameOf(logicalName),
+    primaryId: `${logicalName}id`,
     displayName: definition.displayName,
     pluralName: definition.pluralName,
     description: definition.description,

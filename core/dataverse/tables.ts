@@ -90,6 +90,11 @@ export const postingBatch = defineTable({
     ivEnvironment: column('iv environment', 'IV environment id', text(100)),
     responseLog: column('response log', 'Raw response log', memo(1048576)),
     errors: column('errors', 'Errors', memo(100000)),
+    postingCount: column('posting count', 'Still posting', integer()),
+    postedCount: column('posted count', 'Posted', integer()),
+    postErrorCount: column('post error count', 'Post errors', integer()),
+    syncedCount: column('synced count', 'Synced to D365', integer()),
+    syncErrorCount: column('sync error count', 'Sync errors', integer()),
   },
 });
 

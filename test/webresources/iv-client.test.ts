@@ -1,7 +1,8 @@
 import { IV_ENTRA_SCOPE } from '../../core/iv';
 import { adjustmentLine, inCalls, type ApprovedCorrection } from '../../core/corrections';
 import { InventoryVisibilityEmulator } from '../../sandbox/iv/emulator';
-import { InventoryVisibilityClient, securityServiceTokens } from '../../webresources/iv-client';
+import { securityServiceTokens } from '../../core/iv-tokens';
+import { InventoryVisibilityClient } from '../../webresources/iv-client';
 
 /** The IV client against the IV emulator over HTTP on 127.0.0.1. */
 let iv: InventoryVisibilityEmulator;
@@ -20,7 +21,7 @@ async function entraToken(): Promise<string> {
 }
 const client = (over: Partial<ConstructorParameters<typeof InventoryVisibilityClient>[0]> = {}) => new InventoryVisibilityClient({
   endpoint: base, environmentId: iv.environmentId, backoffBaseMs: 1, timeoutMs: 1000,
-  tokens: securityServiceTokens({ securityServiceUrl: `${base}/securityservice/token`, environmentId: iv.environmentId, entraToken,
+  tokens: securityServiceTokens({ fetch, securityServiceUrl: `${base}/securityservice/token`, environmentId: iv.environmentId, entraToken,
     now: () => iv.now.getTime() }), ...over });
 
 const correction = (i: number): ApprovedCorrection => ({ discrepancyId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, approvedOn: '2026-11-23T09:00:00Z',

@@ -1,0 +1,30 @@
+/**
+ * What the command handlers ask the review dialog page and what it answers. The page runs in its own frame, so
+ * both directions cross as JSON and the answer is parsed with zod like any outside input.
+ */
+import { z } from 'zod';
+import { REASON_CODES } from '../../core/workflow.js';
+import type { Impact } from '../../core/corrections.js';
+
+/** The HTML web resource of the dialog (solution name). */
+export const DIALOG_PAGE = 'ibal_/pages/review.html';
+
+export type DialogRequest =
+  | { kind: 'recordCount'; rows: Array<{ id: string; name: string; d365Qty: number; countedQty: number | null }> }
+  | { kind: 'approve'; lines: number; correctionValue: number; confirmAboveValue: number }
+  | { kind: 'reject'; lines: number }
+  | { kind: 'explain'; lines: number }
+  | { kind: 'confirmPost'; total: Impact; byWarehouse: Record<string, Impact>; byReason: Record<string, Impact> };
+
+const reason = z.enum(REASON_CODES);
+export const dialogResultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('recordCount'), counts: z.record(z.string(), z.number().finite().min(0)) }),
+  z.object({ kind: z.literal('approve'), reasonCode: reason, comment: z.string() }),
+  z.object({ kind: z.literal('reject'), reasonCode: reason.optional(), comment: z.string() }),
+  z.object({ kind: z.literal('explain'), reasonCode: reason.optional(), comment: z.string() }),
+  z.object({ kind: z.literal('confirmPost'), confirmed: z.literal(true) }),
+]);
+export type DialogResult = z.infer<typeof dialogResultSchema>;
+
+/** The dialog page's URL data parameter. */
+export const encodeRequest = (request: DialogRequest): string => JSON.stringify(request);
