@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import powerApps from '@microsoft/eslint-plugin-power-apps';
 
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'generated/', 'node_modules/', 'coverage/', 'bench/data/', 'test/artifacts/', 'sandbox/.data/'] },
@@ -26,5 +27,13 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // Web resources pass the Power Apps checker's rules (the solution checker runs the same), every one as an error.
+    files: ['webresources/**/*.ts', 'webresources/**/*.tsx'],
+    plugins: { '@microsoft/power-apps': powerApps },
+    languageOptions: { globals: { ...globals.browser, Xrm: 'readonly' } },
+    rules: Object.fromEntries(Object.keys(powerApps.configs.paCheckerHosted.rules).map((rule) => [rule, 'error'])),
+    settings: powerApps.configs.paCheckerHosted.settings,
   },
 );

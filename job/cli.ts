@@ -15,8 +15,7 @@ function dataverseTarget(url: string): DataverseTarget {
   return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl);
 }
 
-export const USAGE = `Usage: ibal broker   (settings from the environment: see README, "Hosting the token broker")
-       ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
+export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
 
   --config   the run's configuration (JSON, see job/config.schema.json)
   --out      folder for discrepancies.csv, rejects.csv and run.json (created if missing)
@@ -27,6 +26,8 @@ export const USAGE = `Usage: ibal broker   (settings from the environment: see R
   --run-id   id of this run (default <company>-<D365 as-of>; the same id replaces that run's history)
   --quiet    no progress on stderr (warnings and errors still go there)
   --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
+
+       ibal broker    the token broker for the web resources (settings from the environment: README, "Hosting the token broker")
 `;
 
 export interface CliIo { stdout: (text: string) => void; stderr: (text: string) => void }

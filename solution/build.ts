@@ -1,6 +1,6 @@
 /**
  * `npm run package`: solution/src + core/ → solution/bin/InventoryBalance_<version>.zip and ..._managed.zip,
- * the version from package.json. Built web resources (dist/webresources) and PCF controls (out/controls) are
+ * the version from package.json. Built web resources (out/webresources) and PCF controls (out/controls) are
  * picked up when a later build has produced them.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Finds the built web resources and PCF control to pack, when a build has produced them: web resource bundles in
- * dist/webresources (named ibal_/<path>), and the control pcf-scripts writes to out/controls (named
+ * out/webresources (named ibal_/<path>, bundled by tools/build-webresources.mjs), and the control pcf-scripts writes to out/controls (named
  * <prefix>_<namespace>.<constructor> from its manifest, the prefix the solution's, as a managed import requires).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function filesUnder(dir: string): string[] {
 const WEB_RESOURCE_TYPES = { '.js': 'js', '.html': 'html', '.htm': 'html', '.css': 'css' } as const;
 
 export function builtComponents(root: string): ExtraComponents {
-  const webResourceDir = join(root, 'dist', 'webresources');
+  const webResourceDir = join(root, 'out', 'webresources');
   const webResources = existsSync(webResourceDir) ? filesUnder(webResourceDir).flatMap((path) => {
     const type = WEB_RESOURCE_TYPES[extname(path).toLowerCase() as keyof typeof WEB_RESOURCE_TYPES];
     if (!type) return [];

@@ -44,7 +44,7 @@ export const canReject = (): boolean => mayRun('reject', roleNames());
 export const canPost = (): boolean => mayRun('post', roleNames());
 export const canRefreshIvStatus = (): boolean => mayRun('refreshIvStatus', roleNames());
 
-async function alert(title: string, text: string): Promise<void> {
+async function tell(title: string, text: string): Promise<void> {
   await Xrm.Navigation.openAlertDialog({ title, text }, { height: 320, width: 560 });
 }
 
@@ -80,8 +80,8 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 /** The review commands: one transition per selected row, each row changed or refused with the workflow's reason. */
 async function review(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'>, selectedIds: string[] | undefined, control: GridControl): Promise<void> {
   const ids = selectedIds ?? [];
-  if (!mayRun(command, roleNames())) return alert(VERB[command].title, 'Your security roles do not allow this command.');
-  if (ids.length === 0) return alert(VERB[command].title, 'Select one or more discrepancies first.');
+  if (!mayRun(command, roleNames())) return tell(VERB[command].title, 'Your security roles do not allow this command.');
+  if (ids.length === 0) return tell(VERB[command].title, 'Select one or more discrepancies first.');
   const api: WebApi = Xrm.WebApi;
   Xrm.Utility.showProgressIndicator('Reading the selected discrepancies…');
   let rows: DiscrepancyRow[];
@@ -92,7 +92,7 @@ async function review(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'
     settings = { confirmAboveValue: Number(values.approvalCommentAboveValue || Number.POSITIVE_INFINITY) };
   } catch (error) {
     Xrm.Utility.closeProgressIndicator();
-    return alert(VERB[command].title, `The discrepancies could not be read: ${errorText(error)}`);
+    return tell(VERB[command].title, `The discrepancies could not be read: ${errorText(error)}`);
   }
   Xrm.Utility.closeProgressIndicator();
   const outcome: Outcome = { changed: 0, refused: refusedForMissing(ids, rows) };
@@ -125,7 +125,7 @@ async function review(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'
   }
   Xrm.Utility.closeProgressIndicator();
   control?.refresh();
-  await alert(VERB[command].title, summary(command, outcome));
+  await tell(VERB[command].title, summary(command, outcome));
 }
 
 function actionFor(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'>, row: DiscrepancyRow, answer: DialogResult | undefined): ReviewAction | undefined {
@@ -167,7 +167,7 @@ function ivClient(settings: Settings) {
  */
 export async function postToInventoryVisibility(selectedIds?: string[], control?: GridControl, form?: FormContext): Promise<void> {
   const title = VERB.post.title;
-  if (!mayRun('post', roleNames())) return alert(title, 'Your security roles do not allow this command.');
+  if (!mayRun('post', roleNames())) return tell(title, 'Your security roles do not allow this command.');
   const api: WebApi = Xrm.WebApi;
   const ids = selectedIds ?? [];
   Xrm.Utility.showProgressIndicator('Reading the approved corrections…');
@@ -178,7 +178,7 @@ export async function postToInventoryVisibility(selectedIds?: string[], control?
     settings = await readSettings(api);
   } catch (error) {
     Xrm.Utility.closeProgressIndicator();
-    return alert(title, `The corrections could not be read: ${errorText(error)}`);
+    return tell(title, `The corrections could not be read: ${errorText(error)}`);
   }
   Xrm.Utility.closeProgressIndicator();
   const outcome: Outcome = { changed: 0, refused: refusedForMissing(ids, rows) };
@@ -193,7 +193,7 @@ export async function postToInventoryVisibility(selectedIds?: string[], control?
       postable.push({ ...c, correctionQty: c.correctionQty, reasonCode: c.reasonCode, approvedOn: c.approvedOn, reviewStatus: row.subject.status } as PostableCorrection);
     }
   }
-  if (postable.length === 0) return alert(title, outcome.refused.length > 0 ? summary('post', outcome) : 'There are no approved corrections to post: select Approved discrepancies, or open a run.');
+  if (postable.length === 0) return tell(title, outcome.refused.length > 0 ? summary('post', outcome) : 'There are no approved corrections to post: select Approved discrepancies, or open a run.');
 
   const impact = batchImpact(postable as ApprovedCorrection[]);
   const confirmed = await openDialog({ kind: 'confirmPost', ...impact }, title);
@@ -209,7 +209,7 @@ export async function postToInventoryVisibility(selectedIds?: string[], control?
       endpoint: settings.ivCallsThroughBroker.toLowerCase() === 'yes' ? `${settings.tokenBrokerUrl} (relay)` : settings.ivEndpoint, environmentId: settings.ivEnvironmentId,
     });
   } catch (error) {
-    return alert(title, `Nothing was posted: ${errorText(error)}`);
+    return tell(title, `Nothing was posted: ${errorText(error)}`);
   }
 
   const log: string[] = [];
@@ -241,17 +241,17 @@ export async function postToInventoryVisibility(selectedIds?: string[], control?
   }
   await refreshPostingBatch(api, batchId, { responseLog: log.join('\n'), errors: errors.join('\n') }).catch(() => undefined);
   control?.refresh();
-  if (!report) return alert(title, `Posting stopped: ${errors.at(-1)}\nLines already sent stay in Posting; run Post again to finish them (IV keeps each line once).`);
+  if (!report) return tell(title, `Posting stopped: ${errors.at(-1)}\nLines already sent stay in Posting; run Post again to finish them (IV keeps each line once).`);
   for (const s of report.skipped) outcome.refused.push({ name: s.discrepancyId, reason: s.reason });
   outcome.changed = report.posted;
   const failed = report.failed > 0 ? `\n${plural(report.failed, 'line')} failed and are in Post error (the message is on each line); post them again to retry.` : '';
-  await alert(title, `${summary('post', outcome)}${failed}\nTotal value ${impact.total.absoluteValue.toLocaleString()} (net ${impact.total.netValue.toLocaleString()}).`);
+  await tell(title, `${summary('post', outcome)}${failed}\nTotal value ${impact.total.absoluteValue.toLocaleString()} (net ${impact.total.netValue.toLocaleString()}).`);
 }
 
 /** Refresh IV status: posted lines move to Synced or Sync error as IV reports on their D365 journals. */
 export async function refreshIvStatus(selectedIds?: string[], control?: GridControl, form?: FormContext): Promise<void> {
   const title = VERB.refreshIvStatus.title;
-  if (!mayRun('refreshIvStatus', roleNames())) return alert(title, 'Your security roles do not allow this command.');
+  if (!mayRun('refreshIvStatus', roleNames())) return tell(title, 'Your security roles do not allow this command.');
   const api: WebApi = Xrm.WebApi;
   const ids = selectedIds ?? [];
   Xrm.Utility.showProgressIndicator('Reading the posted lines…');
@@ -286,9 +286,9 @@ export async function refreshIvStatus(selectedIds?: string[], control?: GridCont
     }
   } catch (error) {
     Xrm.Utility.closeProgressIndicator();
-    return alert(title, `The IV status could not be read: ${errorText(error)}`);
+    return tell(title, `The IV status could not be read: ${errorText(error)}`);
   }
   Xrm.Utility.closeProgressIndicator();
   control?.refresh();
-  await alert(title, summary('refreshIvStatus', outcome));
+  await tell(title, summary('refreshIvStatus', outcome));
 }

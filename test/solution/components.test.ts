@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { builtComponents } from '../../solution/components';
 import { packSolution } from '../../solution/pack';
 import { SOLUTION_SRC, entries, list, parse, type Xml } from '../helpers/solution';
@@ -16,9 +17,9 @@ function project(files: Record<string, string>): string {
 
 describe('built web resources and PCF controls', () => {
   const root = project({
-    'dist/webresources/commands/review.js': 'export function approve() {}',
-    'dist/webresources/dialog.html': '<!doctype html><title>Review</title>',
-    'dist/webresources/notes.txt': 'not a web resource',
+    'out/webresources/commands/review.js': 'export function approve() {}',
+    'out/webresources/dialog.html': '<!doctype html><title>Review</title>',
+    'out/webresources/notes.txt': 'not a web resource',
     'out/controls/ControlManifest.xml': '<?xml version="1.0"?><manifest><control namespace="InventoryBalance" constructor="VarianceGrid" version="0.1.0" control-type="virtual"/></manifest>',
     'out/controls/bundle.js': 'var pcf_tools;',
     'out/controls/strings/VarianceGrid.1033.resx': '<root/>',
@@ -69,5 +70,43 @@ describe('built web resources and PCF controls', () => {
 
   it('packs nothing extra when nothing was built', () => {
     expect(builtComponents(project({}))).toEqual({ webResources: [], controls: [] });
+  });
+});
+
+describe('the command bar and its built script', () => {
+  // `npm test` builds first: the real bundle in out/webresources is what the solution ships.
+  const root = join(__dirname, '..', '..');
+  const packedResources = (builtComponents(root).webResources ?? []).map((w) => w.name);
+  const ribbon = parse(readFileSync(join(SOLUTION_SRC, 'Entities', 'ibal_Discrepancy', 'RibbonDiff.xml'), 'utf8')).RibbonDiffXml;
+  const commands = list(ribbon.CommandDefinitions.CommandDefinition);
+  const rules = list(ribbon.RuleDefinitions.EnableRules.EnableRule);
+  const sandbox: { InventoryBalance?: Record<string, Record<string, unknown>> } = {};
+  runInNewContext(readFileSync(join(root, 'out', 'webresources', 'scripts', 'commands.js'), 'utf8'), sandbox);
+
+  it('offers the seven review commands on the home grid and on the run form subgrid', () => {
+    const buttons = list(ribbon.CustomActions.CustomAction).map((a: Xml) => [a.Location.split('.')[1], a.CommandUIDefinition.Button.Command]);
+    for (const grid of ['HomepageGrid', 'SubGrid']) {
+      expect(buttons.filter(([where]) => where === grid).map(([, command]) => command)).toEqual(commands.map((c: Xml) => c.Id));
+    }
+    expect(commands).toHaveLength(7);
+  });
+
+  it('calls functions the built script defines, from a web resource the solution packs, with the selected ids', () => {
+    const calls = [...commands.map((c: Xml) => c.Actions.JavaScriptFunction), ...rules.filter((r: Xml) => r.CustomRule).map((r: Xml) => r.CustomRule)];
+    for (const call of calls) {
+      expect(packedResources).toContain(call.Library.replace('$webresource:', ''));
+      const [namespace, object, name] = call.FunctionName.split('.');
+      expect(typeof sandbox.InventoryBalance?.[object]?.[name]).toBe('function');
+      expect(namespace).toBe('InventoryBalance');
+    }
+    for (const command of commands) expect(list(command.Actions.JavaScriptFunction.CrmParameter).map((p: Xml) => p.Value)).toContain('SelectedControlSelectedItemIds');
+    expect(packedResources).toEqual(expect.arrayContaining(['ibal_/pages/review.html', 'ibal_/pages/review.js']));
+  });
+
+  it('shows Approve, Reject and Post only to roles that may use them (enable rules)', () => {
+    const ruleOf = (id: string) => list(commands.find((c: Xml) => c.Id === id).EnableRules.EnableRule).map((r: Xml) => r.Id);
+    expect(ruleOf('ibal.ibal_discrepancy.Approve.Command')).toContain('ibal.ibal_discrepancy.canApprove.EnableRule');
+    expect(ruleOf('ibal.ibal_discrepancy.PostToIV.Command')).toContain('ibal.ibal_discrepancy.canPost.EnableRule');
+    expect(ruleOf('ibal.ibal_discrepancy.RequestCount.Command')).toEqual(['ibal.ibal_discrepancy.canRequestCount.EnableRule', 'ibal.ibal_discrepancy.SelectionAtLeastOne.EnableRule']);
   });
 });
