@@ -9,6 +9,7 @@ import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse 
 import { formatBatch, parseBatch, type BatchRequest, type PartResponse } from './batch.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
+import { parseFetchXml } from './fetchxml.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
 import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type FieldPermission, type SandboxUser } from './security.js';
 import { Store, storedValue, type Row, type Value } from './store.js';
@@ -343,7 +344,26 @@ export class DataverseEmulator {
       LogicalName: entity.logicalName, EntitySetName: entity.entitySetName, PrimaryIdAttribute: entity.primaryId, PrimaryNameAttribute: entity.primaryName });
   }
 
+  /** GET <set>?fetchXml=…: a saved view's query, paged by its page and count attributes. */
+  private async retrieveByFetchXml(entity: EntityMeta, url: URL, prefer: Prefer): Promise<EmulatorResponse> {
+    const others = [...url.searchParams.keys()].filter((k) => k !== 'fetchXml');
+    if (others.length > 0) throw badRequest(`fetchXml cannot be combined with other query options (${others.join(', ')})`);
+    const fetch = parseFetchXml(entity, url.searchParams.get('fetchXml')!);
+    const { rows, total } = await this.store.query(entity, { ...fetch.spec, count: fetch.returnTotal }, (fetch.page - 1) * fetch.count, fetch.count + 1);
+    const page = rows.slice(0, fetch.count);
+    const more = rows.length > fetch.count;
+    const names = await this.namesFor(entity, page, prefer);
+    return this.json(200, {
+      '@odata.context': `${this.root()}$metadata#${entity.entitySetName}`,
+      ...(total !== undefined ? { '@Microsoft.Dynamics.CRM.totalrecordcount': total, '@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded': false } : {}),
+      '@Microsoft.Dynamics.CRM.morerecords': more,
+      ...(more ? { '@Microsoft.Dynamics.CRM.fetchxmlpagingcookie': `<cookie pagenumber="${fetch.page + 1}" />` } : {}),
+      value: page.map((row) => this.represent(entity, row, fetch.spec.select, prefer, names)),
+    }, prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
+  }
+
   private async retrieveMultiple(entity: EntityMeta, url: URL, prefer: Prefer): Promise<EmulatorResponse> {
+    if (url.searchParams.has('fetchXml')) return this.retrieveByFetchXml(entity, url, prefer);
     const spec = parseQuery(entity, url.searchParams);
     const withoutToken = new URLSearchParams(url.searchParams);
     withoutToken.delete('$skiptoken');

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLASSIFICATION, REVIEW_STATUS } from '../../core/dataverse/tables';
@@ -325,5 +325,53 @@ describe('Dataverse emulator: who may do what', () => {
     expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 7 }, { 'X-Sandbox-User': 'reviewer@sandbox.local' })).status).toBe(204);
     expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, { 'X-Sandbox-User': 'approver@sandbox.local' })).status).toBe(204);
     expect((await call('GET', `ibal_discrepancies(${id})?$select=ibal_correctionqty,ibal_countedqty`)).json).toMatchObject({ ibal_correctionqty: 4, ibal_countedqty: 7 });
+  });
+});
+
+describe('Dataverse emulator: FetchXML', () => {
+  const fetchXml = (xml: string) => call('GET', `ibal_discrepancies?fetchXml=${encodeURIComponent(xml)}`);
+  const viewFetch = (name: string): string => {
+    const dir = join(__dirname, '..', '..', 'solution', 'src', 'Entities', 'ibal_Discrepancy', 'SavedQueries');
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      if (text.includes(`<LocalizedName description="${name}"`)) return /<fetch [\s\S]*<\/fetch>/.exec(text)![0];
+    }
+    throw new Error(`no view ${name}`);
+  };
+
+  it("runs a saved view's query: the link to the latest run, the filter and the order", async () => {
+    const older = await createRun();
+    const latest = await createRun();
+    await call('PATCH', `ibal_snapshotruns(${latest.id})`, { ibal_islatest: true });
+    await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: [
+      discrepancy(older.id, 'FX-OLD', { ibal_absolutevalue: 900 }),
+      discrepancy(latest.id, 'FX-SMALL', { ibal_absolutevalue: 10 }),
+      discrepancy(latest.id, 'FX-BIG', { ibal_absolutevalue: 500 }),
+      discrepancy(latest.id, 'FX-TIMING', { ibal_absolutevalue: 700, ibal_classification: timing }),
+    ] });
+    const material = await fetchXml(viewFetch('Material (latest run)'));
+    expect(material.status).toBe(200);
+    const items = material.json.value.map((r: { ibal_item: string }) => r.ibal_item).filter((i: string) => i.startsWith('FX-'));
+    expect(items).toEqual(['FX-BIG', 'FX-SMALL']);
+    expect(material.json.value[0]).not.toHaveProperty('ibal_comment'); // only the view's attributes
+  });
+
+  it('pages by page and count with the more-records flag and the total', async () => {
+    const run = await createRun();
+    await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: Array.from({ length: 5 }, (_, i) => discrepancy(run.id, `PG-${i}`)) });
+    const page = (n: number) => fetchXml(`<fetch count="2" page="${n}" returntotalrecordcount="true"><entity name="ibal_discrepancy"><attribute name="ibal_item"/>`
+      + `<order attribute="ibal_item"/><filter><condition attribute="ibal_run" operator="eq" value="{${run.id.toUpperCase()}}"/></filter></entity></fetch>`);
+    const pages = await Promise.all([1, 2, 3].map(page));
+    expect(pages.map((p) => p.json.value.map((r: { ibal_item: string }) => r.ibal_item))).toEqual([['PG-0', 'PG-1'], ['PG-2', 'PG-3'], ['PG-4']]);
+    expect(pages.map((p) => p.json['@Microsoft.Dynamics.CRM.morerecords'])).toEqual([true, true, false]);
+    expect(pages[0]!.json['@Microsoft.Dynamics.CRM.totalrecordcount']).toBe(5);
+  });
+
+  it('refuses what it does not run, naming it', async () => {
+    expect((await fetchXml(viewFetch('Quick Find Discrepancies'))).json.error.message).toContain('{0}');
+    expect((await fetchXml('<fetch><entity name="ibal_discrepancy"><attribute name="nope"/></entity></fetch>')).status).toBe(400);
+    expect((await fetchXml('<fetch><entity name="ibal_snapshotrun"/></fetch>')).status).toBe(400);
+    expect((await fetchXml('<fetch><entity name="ibal_discrepancy"><link-entity name="ibal_snapshotrun" from="ibal_snapshotrunid" to="ibal_run" link-type="outer"/></entity></fetch>')).status).toBe(501);
+    expect((await call('GET', `ibal_discrepancies?$top=1&fetchXml=${encodeURIComponent('<fetch><entity name="ibal_discrepancy"/></fetch>')}`)).status).toBe(400);
   });
 });
