@@ -17,7 +17,8 @@ export async function serveOnLoopback(handler: Handler, port = 0): Promise<Liste
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-      handler({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') }).then(
+      // A handler that throws at once is answered like one that rejects: a 500, and the server goes on.
+      Promise.resolve().then(() => handler({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') })).then(
         (response) => { res.writeHead(response.status, response.headers); res.end(response.body); },
         (error: Error) => { res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }); res.end(error.message); });
     });

@@ -1,18 +1,22 @@
 /**
- * `npm start`: the sandbox on 127.0.0.1. One server holds the Dataverse emulator (under /api/data/v9.2/) and a
- * landing page; on first start it generates four sample weeks and runs the reconcile job for each into the sandbox,
- * as a scheduled job would into an environment. It serves until Ctrl+C and needs no network but 127.0.0.1.
+ * `npm start`: the sandbox on 127.0.0.1. One server holds the Dataverse emulator (under /api/data/v9.2/), the
+ * Inventory Visibility emulator, the token broker and the app shell; on first start it generates four sample weeks
+ * and runs the reconcile job for each into the sandbox, as a scheduled job would into an environment. It serves
+ * until Ctrl+C and needs no network but 127.0.0.1.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataverseClient } from '../job/dataverse/client.js';
 import { DataverseTarget } from '../job/dataverse/target.js';
 import { reconcile } from '../job/reconcile.js';
+import { createBroker } from '../job/broker.js';
+import { IV_ENTRA_SCOPE } from '../core/iv.js';
+import { securityServiceTokens } from '../core/iv-tokens.js';
 import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
 import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
 import { InventoryVisibilityEmulator } from './iv/emulator.js';
 import { serveOnLoopback } from './http.js';
-import { landingPage } from './landing.js';
+import { appServer } from './app/server.js';
 import { generateSampleWeeks } from './sample-data.js';
 import { loadSandboxSettings } from './settings.js';
 
@@ -22,22 +26,35 @@ mkdirSync(dataDir, { recursive: true });
 
 const emulator = await DataverseEmulator.open({ database: join(dataDir, 'dataverse.duckdb') });
 const iv = new InventoryVisibilityEmulator();
-// In the sandbox IV's jobs run on their own: one IV minute every two seconds, so a posting reaches D365 within a minute.
-const ivClock = setInterval(() => iv.advance(1), 2000);
+// In the sandbox IV's jobs run on their own: one IV minute every two seconds (IBAL_IV_MINUTE_MS), so a posting
+// reaches D365 within a minute.
+const ivClock = setInterval(() => iv.advance(1), Number(process.env.IBAL_IV_MINUTE_MS ?? 2000));
 const ivPaths = ['/api/environment/', '/securityservice/', `/${iv.tenantId}/oauth2/`];
+// The app's routes are added once the server knows its own origin.
+const routes: { app?: ReturnType<typeof appServer> } = {};
 const listening = await serveOnLoopback((request) => {
   if (request.url.startsWith(API_PATH)) return emulator.handle(request);
   if (ivPaths.some((p) => request.url.startsWith(p))) return iv.handle(request);
-  return landingPage(emulator, request.url);
+  const notFound = { status: 404, headers: { 'Content-Type': 'text/plain' }, body: `Not found: ${request.url}` };
+  return routes.app ? routes.app(request).then((response) => response ?? notFound) : Promise.resolve(notFound);
 }, port);
 const origin = listening.origin;
 emulator.useOrigin(origin);
 const api = `${origin}${API_PATH}`;
+// The broker as an admin would host it, here with the IV emulator's app registration (its secret stays server-side).
+const broker = createBroker({ dataverseApiUrl: api, ivEndpoint: origin, ivEnvironmentId: iv.environmentId, allowedOrigins: [origin], now: () => iv.now.getTime(),
+  ivTokens: securityServiceTokens({ fetch, securityServiceUrl: `${origin}/securityservice/token`, environmentId: iv.environmentId, now: () => iv.now.getTime(),
+    entraToken: async () => {
+      const response = await fetch(`${origin}/${iv.tenantId}/oauth2/v2.0/token`, { method: 'POST',
+        body: new URLSearchParams({ client_id: iv.clientId, client_secret: iv.clientSecret, grant_type: 'client_credentials', scope: IV_ENTRA_SCOPE }) });
+      return ((await response.json()) as { access_token: string }).access_token;
+    } }) });
+routes.app = appServer({ root: resolve('.'), emulator, iv, broker });
 
 // Environment variable values, as an admin sets them after import; the IV endpoint is this sandbox.
 const settings = loadSandboxSettings(resolve(process.env.IBAL_SANDBOX_SETTINGS ?? join('sandbox', 'settings.json')));
 const client = new DataverseClient({ apiUrl: api, token: async () => undefined });
-for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ...settings.environmentVariables })) {
+for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ibal_TokenBrokerUrl: `${origin}/broker`, ibal_BrokerClientId: 'sandbox', ...settings.environmentVariables })) {
   const [definition] = await client.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
   const [existing] = await client.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
   const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${String(definition!.environmentvariabledefinitionid)})` };
@@ -62,7 +79,7 @@ for (const week of weeks) {
 }
 
 process.stdout.write(`\nInventory Balance sandbox: ${origin}/\n`
-  + `  ${origin}/            runs and their trend, the latest run's material differences\n`
+  + `  ${origin}/            the Inventory Balance app: runs and their trend, discrepancies in the VarianceGrid, the review commands\n`
   + `  ${api}   the Dataverse Web API emulator (try ${api}ibal_snapshotruns)\n`
   + `  ${origin}/api/environment/${iv.environmentId}/transaction/adjustment/bulk   the Inventory Visibility emulator\n`
   + `    (tokens: ${origin}/${iv.tenantId}/oauth2/v2.0/token, then ${origin}/securityservice/token; client ${iv.clientId})\n`

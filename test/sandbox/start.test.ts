@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 /** `npm start` as a new user runs it (the built script; `npm test` builds before jest runs). */
 describe('npm start', () => {
-  it('reconciles four sample weeks into the sandbox, serves the page on 127.0.0.1, and stops on Ctrl+C', async () => {
+  it('reconciles four sample weeks into the sandbox, serves the app on 127.0.0.1, and stops on Ctrl+C', async () => {
     const data = mkdtempSync(join(tmpdir(), 'ibal-start-'));
     const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'sandbox', 'start.js')], {
       env: { ...process.env, PORT: '0', IBAL_SANDBOX_DATA: data, IBAL_SAMPLE_SKUS: '300' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -22,14 +22,22 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       expect(output.match(/Reconciling week \d/g)).toEqual(['Reconciling week 1', 'Reconciling week 2', 'Reconciling week 3', 'Reconciling week 4']);
-      const page = await (await fetch(`${url}/`)).text();
-      expect(page.match(/<td>Completed<\/td>/g)).toHaveLength(4);
-      expect(page).not.toMatch(/\d\.0{6}</); // quantities read as people write them
+      expect(await (await fetch(`${url}/`)).text()).toContain('<script src="/app/shell.js"></script>');
+      // The app's model is the solution's own: its sitemap and its views, read from solution/src.
+      const model = await (await fetch(`${url}/app/model.json`)).json() as { sitemap: Array<{ items: Array<{ entity: string }> }>;
+        tables: Record<string, { views: Array<{ name: string; isDefault: boolean }> }>; commands: Array<{ label: string }> };
+      expect(model.sitemap.flatMap((g) => g.items.map((i) => i.entity))).toEqual(['ibal_snapshotrun', 'ibal_discrepancy', 'ibal_postingbatch', 'ibal_thresholdrule']);
+      expect(model.tables.ibal_discrepancy!.views[0]).toEqual(expect.objectContaining({ name: 'Material (latest run)', isDefault: true }));
+      expect(model.commands.map((c) => c.label)).toContain('Post to Inventory Visibility');
+      for (const asset of ['/app/shell.js', '/controls/bundle.js', '/webresources/ibal_/scripts/commands.js', '/webresources/ibal_/pages/review.html']) {
+        expect((await fetch(`${url}${asset}`)).status).toBe(200);
+      }
+      expect((await fetch(`${url}/webresources/ibal_/../../package.json`)).status).toBe(404);
       const runs = await (await fetch(`${url}/api/data/v9.2/ibal_snapshotruns?$select=ibal_materialcount&$orderby=ibal_d365asof`)).json() as { value: Array<{ ibal_materialcount: number }> };
       const material = runs.value.map((r) => r.ibal_materialcount);
       expect(material[3]!).toBeLessThan(material[0]!); // the sample story: things improve
       const values = await (await fetch(`${url}/api/data/v9.2/environmentvariablevalues?$select=schemaname,value`)).json() as { value: Array<{ schemaname: string; value: string }> };
-      expect(Object.fromEntries(values.value.map((v) => [v.schemaname, v.value]))).toMatchObject({ ibal_IVEndpoint: url, ibal_IVMaxLinesPerCall: '512' });
+      expect(Object.fromEntries(values.value.map((v) => [v.schemaname, v.value]))).toMatchObject({ ibal_IVEndpoint: url, ibal_IVMaxLinesPerCall: '512', ibal_TokenBrokerUrl: `${url}/broker` });
     } finally {
       child.kill('SIGINT');
     }
