@@ -41,11 +41,14 @@ export interface VarianceGridProps {
 }
 
 const ROW_HEIGHT = 36;
+/** The selection checkbox column. */
+const SELECTION_WIDTH = 44;
 /** The discrepancy's flags column: shown as badges wherever the view puts it. */
 const FLAGS_COLUMN = 'ibal_flags';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', fontFamily: tokens.fontFamilyBase, color: tokens.colorNeutralForeground1 },
+  scroller: { overflowX: 'auto', maxWidth: '100%' },
   material: { backgroundColor: tokens.colorPaletteRedBackground1 },
   timing: { backgroundColor: tokens.colorPaletteMarigoldBackground1 },
   state: { padding: tokens.spacingVerticalXXL, textAlign: 'center' },
@@ -120,7 +123,10 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
   return (
     <div className={styles.root}>
       {whatIf}
+      {/* Columns keep the view's widths; a view wider than the space scrolls sideways, header and rows together. */}
+      <div className={styles.scroller}>
       <DataGrid items={classified} columns={definitions} getRowId={(item: (typeof classified)[number]) => item.row.id}
+        style={{ minWidth: `${columns.reduce((sum, c) => sum + c.width, SELECTION_WIDTH)}px` }} resizableColumnsOptions={{ autoFitColumns: false }}
         sortable sortState={props.sort ? { sortColumn: props.sort.column, sortDirection: props.sort.direction } : undefined} onSortChange={onSortChange}
         selectionMode="multiselect" selectedItems={props.selectedIds as ReadonlySet<TableRowId> as Set<TableRowId>} onSelectionChange={onSelectionChange}
         resizableColumns columnSizingOptions={sizing} aria-label={strings.gridLabel} focusMode="composite">
@@ -142,6 +148,7 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
           )}
         </DataGridBody>
       </DataGrid>
+      </div>
       {props.hasMore ? <Button className={styles.loadMore} onClick={props.onLoadMore} disabled={props.loading}>{strings.loadMore}</Button> : null}
       <Totals totals={totals} loaded={rows.length} total={props.totalCount} format={format} strings={strings} />
     </div>

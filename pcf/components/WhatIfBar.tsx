@@ -7,6 +7,8 @@ import type { GridStrings } from './strings.js';
 const useStyles = makeStyles({
   bar: { display: 'flex', alignItems: 'flex-end', gap: tokens.spacingHorizontalM, padding: tokens.spacingVerticalS, flexWrap: 'wrap' },
   field: { width: '120px' },
+  // An <input> is as wide as its size attribute unless told otherwise: keep it inside its field.
+  input: { width: '100%', minWidth: 0 },
   notice: { color: tokens.colorNeutralForeground3 },
 });
 
@@ -27,7 +29,7 @@ export function WhatIfBar({ limits, trying, strings, onChange, onReset }: WhatIf
   const styles = useStyles();
   const field = (key: keyof Limits, label: string) => (
     <Field label={label} className={styles.field}>
-      <Input type="number" min={0} value={limits[key] === undefined ? '' : String(limits[key])}
+      <Input className={styles.input} input={{ className: styles.input }} type="number" min={0} value={limits[key] === undefined ? '' : String(limits[key])}
         onChange={(_, data) => onChange({ ...limits, [key]: parse(data.value) })} aria-label={`${strings.whatIfTitle}: ${label}`} />
     </Field>
   );

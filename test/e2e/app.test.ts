@@ -36,7 +36,7 @@ beforeAll(async () => {
     sandbox.on('exit', (code) => reject(new Error(`the sandbox exited ${code}: ${output}`)));
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1680, height: 940 } });
   await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(`${origin}/`);
