@@ -6,7 +6,7 @@
 import * as React from 'react';
 import {
   Button, MessageBar, MessageBarBody, Spinner, Text, TableCellLayout, createTableColumn, makeStyles, tokens,
-  type DataGridProps, type TableColumnDefinition, type TableColumnSizingOptions, type TableRowId,
+  type DataGridProps, type TableColumnDefinition, type TableColumnSizingOptions, type TableRowData, type TableRowId,
 } from '@fluentui/react-components';
 import { DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow } from '@fluentui-contrib/react-data-grid-react-window';
 import { classify } from '../../core/classification.js';
@@ -104,6 +104,22 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
   const sizing = React.useMemo<TableColumnSizingOptions>(() => Object.fromEntries(columns.map((c) =>
     [c.name, { idealWidth: c.width, minWidth: Math.min(c.width, 60), defaultWidth: c.width }])), [columns]);
 
+  // The row renderer keeps its identity across renders: the virtualized body makes it a component type, and a new
+  // type would remount every row on each update (a selection click would lose the row under a double-click or focus).
+  const onOpen = React.useRef(props.onOpen);
+  onOpen.current = props.onOpen;
+  const { material: materialClass, timing: timingClass } = styles;
+  const renderRow = React.useCallback(({ item, rowId }: TableRowData<(typeof classified)[number]>, style: React.CSSProperties) => (
+    <DataGridRow<(typeof classified)[number]> key={rowId} style={style}
+      className={item.classification === 'Material' ? materialClass : item.classification === 'Timing' ? timingClass : undefined}
+      data-row-id={item.row.id}
+      selectionCell={{ checkboxIndicator: { 'aria-label': strings.selectRow } }}
+      onDoubleClick={() => onOpen.current(item.row.id)}
+      onKeyDown={(event: React.KeyboardEvent) => { if (event.key === 'Enter') onOpen.current(item.row.id); }}>
+      {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}
+    </DataGridRow>
+  ), [materialClass, timingClass, strings.selectRow]);
+
   const onSortChange: DataGridProps['onSortChange'] = (_, state) => {
     if (state.sortColumn !== undefined) props.onSort(String(state.sortColumn), state.sortDirection);
   };
@@ -136,16 +152,7 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
           </DataGridRow>
         </DataGridHeader>
         <DataGridBody<(typeof classified)[number]> itemSize={ROW_HEIGHT} height={props.height}>
-          {({ item, rowId }, style) => (
-            <DataGridRow<(typeof classified)[number]> key={rowId} style={style as React.CSSProperties}
-              className={item.classification === 'Material' ? styles.material : item.classification === 'Timing' ? styles.timing : undefined}
-              data-row-id={item.row.id}
-              selectionCell={{ checkboxIndicator: { 'aria-label': strings.selectRow } }}
-              onDoubleClick={() => props.onOpen(item.row.id)}
-              onKeyDown={(event: React.KeyboardEvent) => { if (event.key === 'Enter') props.onOpen(item.row.id); }}>
-              {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}
-            </DataGridRow>
-          )}
+          {renderRow}
         </DataGridBody>
       </DataGrid>
       </div>

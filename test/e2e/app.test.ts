@@ -94,10 +94,21 @@ it('shows the latest run\'s Material view with the highlights and totals of the 
   expect(rows.length).toBeGreaterThan(0); // the grid is virtualized: only the rows in view are in the page
   expect(rows.every((r) => r.includes('Material'))).toBe(true);
   await shot('1-material-view');
+
+  // Opening a row (double-click, as in a model-driven grid) shows its record.
+  const first = grid().getByRole('row').filter({ has: page.getByRole('checkbox', { name: 'Select row' }) }).first();
+  const name = (await first.getByRole('gridcell').nth(1).innerText()).trim();
+  await first.dblclick();
+  const form = page.getByRole('dialog');
+  await form.getByText(`Discrepancy: ${name}`).waitFor();
+  expect(await form.innerText()).toContain('Review status');
+  await form.getByRole('button', { name: 'Close' }).click();
+  await form.waitFor({ state: 'detached' });
 }, 120000);
 
 it('as a reviewer, offers counts but not Approve or Post', async () => {
   const bar = page.getByRole('toolbar', { name: 'Command bar' });
+  await bar.getByRole('button', { name: 'Request count' }).waitFor(); // the command script has loaded and its enable rules ran
   const labels = await bar.getByRole('button').allInnerTexts();
   expect(labels).toEqual(expect.arrayContaining(['Request count', 'Record count', 'Mark explained']));
   expect(labels).not.toContain('Approve');

@@ -46,6 +46,19 @@ function setup(overrides: Partial<VarianceGridProps> = {}) {
 const gridRows = () => screen.getAllByRole('row').filter((r) => r.getAttribute('data-row-id') !== null);
 
 describe('VarianceGrid', () => {
+  it('keeps its row elements when the host re-renders it (a selection click must not remount the row being double-clicked)', () => {
+    const props = setup();
+    const before = gridRows()[0]!;
+    const onOpen = jest.fn();
+    // The platform calls updateView again, with new callbacks and the new selection.
+    const { rerender } = render(<FluentProvider theme={webLightTheme}><VarianceGrid {...props} /></FluentProvider>, { container: document.body.firstElementChild as HTMLElement });
+    rerender(<FluentProvider theme={webLightTheme}><VarianceGrid {...props} selectedIds={new Set([before.getAttribute('data-row-id')!])} onOpen={onOpen} /></FluentProvider>);
+    const after = gridRows().find((r) => r.getAttribute('data-row-id') === before.getAttribute('data-row-id'))!;
+    expect(after).toBe(before);
+    fireEvent.doubleClick(after);
+    expect(onOpen).toHaveBeenCalledWith(before.getAttribute('data-row-id'));
+  });
+
   it('shows the view\'s columns in the view\'s order', () => {
     setup();
     const headers = screen.getAllByRole('columnheader').map((h) => h.textContent).filter(Boolean);

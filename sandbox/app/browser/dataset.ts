@@ -49,6 +49,12 @@ export class ViewDataset {
 
   get selectedIds(): string[] { return this.selected; }
 
+  clearSelection(): void {
+    if (this.selected.length === 0) return;
+    this.selected = [];
+    this.events.selectionChanged([]);
+  }
+
   private viewOrders(): ComponentFramework.PropertyHelper.DataSetApi.SortStatus[] {
     const doc = new DOMParser().parseFromString(this.view.fetchXml, 'application/xml');
     return [...doc.querySelectorAll('entity > order')].map((o) => ({ name: o.getAttribute('attribute') ?? '', sortDirection: o.getAttribute('descending') === 'true' ? 1 : 0 }));
@@ -91,7 +97,7 @@ export class ViewDataset {
       const body = result as unknown as { entities: Row[] } & Record<string, unknown>;
       this.rows = page === 1 ? result.entities : [...this.rows, ...result.entities];
       // A reload from the first page starts without a selection, as the platform's grid does after a refresh.
-      if (page === 1 && this.selected.length > 0) { this.selected = []; this.events.selectionChanged([]); }
+      if (page === 1) this.clearSelection();
       this.page = page;
       this.more = (body as Record<string, unknown>)['@Microsoft.Dynamics.CRM.morerecords'] === true || result.entities.length === PAGE_SIZE;
       this.error = undefined;
@@ -177,7 +183,7 @@ export class ViewDataset {
       setSelectedRecordIds: (ids: string[]) => { host.selected = [...ids]; host.events.selectionChanged(host.selected); host.events.changed(); },
       clearSelectedRecordIds: () => { host.selected = []; host.events.selectionChanged([]); host.events.changed(); },
       openDatasetItem: (reference: ComponentFramework.EntityReference) => host.events.open(reference),
-      refresh: () => { void host.load(1); void host.count(); },
+      refresh: () => { host.clearSelection(); void host.load(1); void host.count(); },
       addColumn: (name: string) => { if (!host.extraColumns.includes(name)) host.extraColumns.push(name); },
       getTargetEntityType: () => host.table.logicalName,
       getViewId: () => host.view.id,
