@@ -27,7 +27,7 @@ beforeAll(async () => {
   dataverse = await DataverseEmulator.open({ database: ':memory:' });
   api = await dataverse.listen();
   admin = new DataverseClient({ apiUrl: api, token: async () => undefined });
-  iv = new InventoryVisibilityEmulator();
+  iv = new InventoryVisibilityEmulator({ failCreate: ['SYNCFAIL'] });
   const ivBase = await iv.listen();
   const broker = createBroker({ dataverseApiUrl: api, ivEndpoint: ivBase, ivEnvironmentId: iv.environmentId, allowedOrigins: [],
     ivTokens: securityServiceTokens({ fetch, securityServiceUrl: `${ivBase}/securityservice/token`, environmentId: iv.environmentId, now: () => iv.now.getTime(),
@@ -167,4 +167,24 @@ it('posts all Approved lines of the run from the run form, and a cancelled confi
   session = signInAs('approver@sandbox.local', () => ({ kind: 'confirmPost', confirmed: true }));
   await commands.postToInventoryVisibility([], grid(session), form);
   expect(iv.ledger().lines.filter((l) => l.line.productId.startsWith('R')).map((l) => l.line.quantity)).toEqual([3, 3]);
+});
+
+it('moves a line whose D365 journal IV could not create to Sync error with the reason, and counts it on the batch', async () => {
+  const { ids } = await seed('WF-3', [{ item: 'SYNCFAIL' }, { item: 'SYNCOK' }]);
+  for (const id of Object.values(ids)) {
+    await admin.request('PATCH', `ibal_discrepancies(${id})`, { ibal_reviewstatus: status('Approved'), ibal_correctionqty: -2, ibal_reasoncode: 735800001, ibal_decidedon: '2026-11-23T10:00:00Z' });
+  }
+  let session = signInAs('approver@sandbox.local', () => ({ kind: 'confirmPost', confirmed: true }));
+  await commands.postToInventoryVisibility(Object.values(ids), grid(session));
+  expect(session.alerts.at(-1)).toContain('2 discrepancies posted.');
+  iv.advance(120);
+  session = signInAs('approver@sandbox.local', () => undefined);
+  await commands.refreshIvStatus(Object.values(ids), grid(session));
+  expect(session.alerts.at(-1)).toBe('2 discrepancies updated from IV.');
+  const failed = await row(ids.SYNCFAIL!);
+  expect(failed).toMatchObject({ ibal_reviewstatus: status('Sync error'), ibal_ivstatus: 'FnOTransCreateError' });
+  expect(String(failed.ibal_lasterror)).toContain('SYNCFAIL');
+  expect(labelOf((await row(ids.SYNCOK!)).ibal_reviewstatus)).toBe('Synced');
+  const batch = (await admin.request('GET', `ibal_postingbatches(${String(failed._ibal_postingbatch_value)})`)).body as Record<string, unknown>;
+  expect(batch).toMatchObject({ ibal_syncedcount: 1, ibal_syncerrorcount: 1, ibal_postedcount: 0 });
 });
