@@ -10,8 +10,6 @@ import { DataverseClient } from '../job/dataverse/client.js';
 import { DataverseTarget } from '../job/dataverse/target.js';
 import { reconcile } from '../job/reconcile.js';
 import { createBroker } from '../job/broker.js';
-import { IV_ENTRA_SCOPE } from '../core/iv.js';
-import { securityServiceTokens } from '../core/iv-tokens.js';
 import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
 import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
 import { InventoryVisibilityEmulator } from './iv/emulator.js';
@@ -43,12 +41,7 @@ emulator.useOrigin(origin);
 const api = `${origin}${API_PATH}`;
 // The broker as an admin would host it, here with the IV emulator's app registration (its secret stays server-side).
 const broker = createBroker({ dataverseApiUrl: api, ivEndpoint: origin, ivEnvironmentId: iv.environmentId, allowedOrigins: [origin], now: () => iv.now.getTime(),
-  ivTokens: securityServiceTokens({ fetch, securityServiceUrl: `${origin}/securityservice/token`, environmentId: iv.environmentId, now: () => iv.now.getTime(),
-    entraToken: async () => {
-      const response = await fetch(`${origin}/${iv.tenantId}/oauth2/v2.0/token`, { method: 'POST',
-        body: new URLSearchParams({ client_id: iv.clientId, client_secret: iv.clientSecret, grant_type: 'client_credentials', scope: IV_ENTRA_SCOPE }) });
-      return ((await response.json()) as { access_token: string }).access_token;
-    } }) });
+  ivTokens: iv.tokenProvider(origin) });
 routes.app = appServer({ root: resolve('.'), emulator, iv, broker });
 
 // Environment variable values, as an admin sets them after import; the IV endpoint is this sandbox.

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   IV_ENTRA_SCOPE, adjustmentBulkSchema, securityTokenRequestSchema, type AdjustmentLine, type AggregatedStatus, type LineStatus,
 } from '../../core/iv.js';
+import { securityServiceTokens, type IvTokenProvider } from '../../core/iv-tokens.js';
 import { seededRandom } from '../../core/random.js';
 import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
 
@@ -102,6 +103,19 @@ export class InventoryVisibilityEmulator {
 
   get now(): Date {
     return new Date(this.nowMs);
+  }
+
+  /**
+   * IV tokens as the app registered with this IV gets them over HTTP at `baseUrl`: client credentials at the
+   * Entra-style endpoint (what MSAL does), then the security-service exchange, cached on this emulator's clock.
+   */
+  tokenProvider(baseUrl: string): IvTokenProvider & { validUntil(): number } {
+    return securityServiceTokens({ fetch, securityServiceUrl: `${baseUrl}/securityservice/token`, environmentId: this.environmentId, now: () => this.nowMs,
+      entraToken: async () => {
+        const response = await fetch(`${baseUrl}/${this.tenantId}/oauth2/v2.0/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: this.clientId, client_secret: this.clientSecret, grant_type: 'client_credentials', scope: IV_ENTRA_SCOPE }) });
+        return ((await response.json()) as { access_token: string }).access_token;
+      } });
   }
 
   setFaults(faults: IvFaultMode | undefined): void {

@@ -1,7 +1,5 @@
 import { ClientContextMock, ContextMock, ItemCollectionMock, UserSettingsMock } from 'xrm-mock';
 import { XrmMockGenerator } from 'xrm-mock';
-import { IV_ENTRA_SCOPE } from '../../core/iv';
-import { securityServiceTokens } from '../../core/iv-tokens';
 import { CLASSIFICATION, REVIEW_STATUS, BATCH_STATUS } from '../../core/dataverse/tables';
 import { createBroker } from '../../job/broker';
 import { DataverseClient } from '../../job/dataverse/client';
@@ -30,9 +28,7 @@ beforeAll(async () => {
   iv = new InventoryVisibilityEmulator({ failCreate: ['SYNCFAIL'] });
   const ivBase = await iv.listen();
   const broker = createBroker({ dataverseApiUrl: api, ivEndpoint: ivBase, ivEnvironmentId: iv.environmentId, allowedOrigins: [],
-    ivTokens: securityServiceTokens({ fetch, securityServiceUrl: `${ivBase}/securityservice/token`, environmentId: iv.environmentId, now: () => iv.now.getTime(),
-      entraToken: async () => ((await (await fetch(`${ivBase}/${iv.tenantId}/oauth2/v2.0/token`, { method: 'POST',
-        body: new URLSearchParams({ client_id: iv.clientId, client_secret: iv.clientSecret, grant_type: 'client_credentials', scope: IV_ENTRA_SCOPE }) })).json()) as { access_token: string }).access_token }) });
+    ivTokens: iv.tokenProvider(ivBase) });
   // One origin plays the Dynamics 365 org (its sign-in) and the broker's host.
   host = await serveOnLoopback(async (request) => (request.url.startsWith(SIGN_IN_PATH) ? signIn(dataverse, request) : broker(request)));
   for (const [schemaname, value] of Object.entries({ ibal_TokenBrokerUrl: host.origin, ibal_IVEndpoint: ivBase, ibal_IVEnvironmentId: iv.environmentId, ibal_BrokerClientId: 'sandbox' })) {

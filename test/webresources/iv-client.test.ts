@@ -1,7 +1,5 @@
-import { IV_ENTRA_SCOPE } from '../../core/iv';
 import { adjustmentLine, inCalls, type ApprovedCorrection } from '../../core/corrections';
 import { InventoryVisibilityEmulator } from '../../sandbox/iv/emulator';
-import { securityServiceTokens } from '../../core/iv-tokens';
 import { InventoryVisibilityClient } from '../../webresources/iv-client';
 
 /** The IV client against the IV emulator over HTTP on 127.0.0.1. */
@@ -13,16 +11,9 @@ beforeEach(async () => {
 });
 afterEach(async () => { await iv.close(); });
 
-/** Client credentials at the Entra-style endpoint, as MSAL would do it. */
-async function entraToken(): Promise<string> {
-  const response = await fetch(`${base}/${iv.tenantId}/oauth2/v2.0/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: iv.clientId, client_secret: iv.clientSecret, grant_type: 'client_credentials', scope: IV_ENTRA_SCOPE }) });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 const client = (over: Partial<ConstructorParameters<typeof InventoryVisibilityClient>[0]> = {}) => new InventoryVisibilityClient({
   endpoint: base, environmentId: iv.environmentId, backoffBaseMs: 1, timeoutMs: 1000,
-  tokens: securityServiceTokens({ fetch, securityServiceUrl: `${base}/securityservice/token`, environmentId: iv.environmentId, entraToken,
-    now: () => iv.now.getTime() }), ...over });
+  tokens: iv.tokenProvider(base), ...over });
 
 const correction = (i: number): ApprovedCorrection => ({ discrepancyId: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, approvedOn: '2026-11-23T09:00:00Z',
   company: 'usmf', item: `A${i}`, color: '', size: '', style: '', config: '', version: '', site: '1', warehouse: '11', location: '', batch: '', serial: '',

@@ -1,10 +1,8 @@
-import { IV_ENTRA_SCOPE } from '../../core/iv';
 import { REASON_CODE, REVIEW_STATUS } from '../../core/dataverse/tables';
 import type { ReviewStatus } from '../../core/workflow';
 import { DataverseEmulator } from '../../sandbox/dataverse/emulator';
 import { InventoryVisibilityEmulator } from '../../sandbox/iv/emulator';
 import { DataverseClient } from '../../job/dataverse/client';
-import { securityServiceTokens } from '../../core/iv-tokens';
 import { InventoryVisibilityClient } from '../../webresources/iv-client';
 import { postApprovedCorrections, type CorrectionStore, type PostableCorrection } from '../../webresources/posting';
 
@@ -59,9 +57,7 @@ it('posts 500 corrections exactly once through faults and a crash, leaving none 
     }) });
   }
   const ivClient = new InventoryVisibilityClient({ endpoint: ivBase, environmentId: iv.environmentId, backoffBaseMs: 1, timeoutMs: 400, maxAttempts: 10,
-    tokens: securityServiceTokens({ fetch, securityServiceUrl: `${ivBase}/securityservice/token`, environmentId: iv.environmentId, now: () => iv.now.getTime(),
-      entraToken: async () => ((await (await fetch(`${ivBase}/${iv.tenantId}/oauth2/v2.0/token`, { method: 'POST',
-        body: new URLSearchParams({ client_id: iv.clientId, client_secret: iv.clientSecret, grant_type: 'client_credentials', scope: IV_ENTRA_SCOPE }) })).json()) as { access_token: string }).access_token }) });
+    tokens: iv.tokenProvider(ivBase) });
   iv.setFaults({ share: 0.3, kinds: ['429', '500', 'slow', 'body500'], delayMs: 700, retryAfterSeconds: 0, seed: 5 });
   const log: string[] = [];
   const settings = { quantityDataSource: 'ibal', physicalMeasure: 'adjustment', maxLinesPerCall: 50 };
