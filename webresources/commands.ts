@@ -6,10 +6,10 @@
  */
 import { batchImpact, syncOutcomeOf, type ApprovedCorrection } from '../core/corrections.js';
 import { snapshotRun } from '../core/dataverse/tables.js';
-import { mayRun, transition, type ReviewAction, type ReviewCommand, type WorkflowSettings } from '../core/workflow.js';
+import { correctionQuantity, mayRun, transition, type ReviewAction, type ReviewCommand, type WorkflowSettings } from '../core/workflow.js';
 import { dialogResultSchema, DIALOG_PAGE, encodeRequest, type DialogRequest, type DialogResult } from './dialog/contract.js';
 import {
-  batchesOf, createPostingBatch, loadDiscrepancies, loadRunDiscrepancies, postingColumns, readSettings, refreshPostingBatch, reviewColumns,
+  bare, batchesOf, createPostingBatch, isYes, loadDiscrepancies, loadRunDiscrepancies, postingColumns, readSettings, refreshPostingBatch, reviewColumns,
   updateDiscrepancy, type DiscrepancyRow, type Settings, type WebApi,
 } from './discrepancies.js';
 import { postApprovedCorrections, type CorrectionStore, type PostableCorrection } from './posting.js';
@@ -72,7 +72,7 @@ async function openDialog(request: DialogRequest, title: string): Promise<Dialog
 
 function refusedForMissing(ids: readonly string[], rows: readonly DiscrepancyRow[]): Outcome['refused'] {
   const found = new Set(rows.map((r) => r.id));
-  return ids.map((id) => id.replace(/[{}]/g, '').toLowerCase()).filter((id) => !found.has(id)).map((id) => ({ name: id, reason: 'It no longer exists.' }));
+  return ids.map(bare).filter((id) => !found.has(id)).map((id) => ({ name: id, reason: 'It no longer exists.' }));
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error));
@@ -103,7 +103,7 @@ async function review(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'
       ? { kind: 'recordCount', rows: rows.map((r) => ({ id: r.id, name: r.name, d365Qty: r.subject.d365Qty, countedQty: r.subject.countedQty })) }
       : command === 'approve'
         ? { kind: 'approve', lines: rows.length, confirmAboveValue: settings.confirmAboveValue,
-          correctionValue: rows.reduce((sum, r) => sum + Math.abs((r.subject.countedQty === null ? r.subject.residual : r.subject.countedQty - r.subject.d365Qty) * r.subject.unitCost), 0) }
+          correctionValue: rows.reduce((sum, r) => sum + Math.abs(correctionQuantity(r.subject) * r.subject.unitCost), 0) }
         : { kind: command, lines: rows.length };
     answer = await openDialog(request, VERB[command].title);
     if (!answer) return;
@@ -206,7 +206,7 @@ export async function postToInventoryVisibility(selectedIds?: string[], control?
     batchId = await createPostingBatch(api, `IV ${new Date().toISOString().slice(0, 16).replace('T', ' ')} (${plural(postable.length, 'line')})`, {
       lines: impact.total.lines, quantity: impact.total.quantity, absoluteValue: impact.total.absoluteValue, netValue: impact.total.netValue,
       summary: JSON.stringify({ byWarehouse: impact.byWarehouse, byReason: impact.byReason }, null, 1),
-      endpoint: settings.ivCallsThroughBroker.toLowerCase() === 'yes' ? `${settings.tokenBrokerUrl} (relay)` : settings.ivEndpoint, environmentId: settings.ivEnvironmentId,
+      endpoint: isYes(settings.ivCallsThroughBroker) ? `${settings.tokenBrokerUrl} (relay)` : settings.ivEndpoint, environmentId: settings.ivEnvironmentId,
     });
   } catch (error) {
     return tell(title, `Nothing was posted: ${errorText(error)}`);

@@ -74,7 +74,8 @@ function toRow(raw: unknown): DiscrepancyRow {
   };
 }
 
-const bare = (id: string) => id.replace(/[{}]/g, '').toLowerCase();
+/** An id as Xrm hands it over ("{A1B2…}") in the Web API's form ("a1b2…"). */
+export const bare = (id: string) => id.replace(/[{}]/g, '').toLowerCase();
 
 /** All pages of a query (Xrm.WebApi hands back a nextLink per page). */
 async function retrieveAll(api: WebApi, table: string, options: string): Promise<unknown[]> {
@@ -179,6 +180,9 @@ export async function batchesOf(api: WebApi, ids: readonly string[]): Promise<st
 }
 
 export type Settings = { -readonly [K in keyof typeof ENVIRONMENT_VARIABLES]: string };
+
+/** A Boolean environment variable's value: yes or true, in any case. */
+export const isYes = (value: string): boolean => ['yes', 'true'].includes(value.toLowerCase());
 
 /** The solution's environment variables: the current value where an admin set one, else the default. */
 export async function readSettings(api: WebApi): Promise<Settings> {

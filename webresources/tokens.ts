@@ -7,7 +7,7 @@ import { createStandardPublicClientApplication, type IPublicClientApplication } 
 import { z } from 'zod';
 import type { IvTokenProvider } from '../core/iv-tokens.js';
 import { InventoryVisibilityClient } from './iv-client.js';
-import type { Settings } from './discrepancies.js';
+import { isYes, type Settings } from './discrepancies.js';
 
 /** The signed-in user's Dataverse token, which the broker checks with WhoAmI. */
 export type CallerToken = () => Promise<string>;
@@ -64,9 +64,9 @@ export function inventoryVisibilityClient(settings: Settings, caller: CallerToke
   if (settings.tokenBrokerUrl === '') throw new Error('The environment variable ibal_TokenBrokerUrl is not set: ask an admin to set the token broker URL.');
   if (settings.ivEnvironmentId === '') throw new Error('The environment variable ibal_IVEnvironmentId is not set.');
   const broker = settings.tokenBrokerUrl.replace(/\/$/, '');
-  const createWithIVSync = settings.ivCreateWithSync.toLowerCase() === 'yes' || settings.ivCreateWithSync.toLowerCase() === 'true';
+  const createWithIVSync = isYes(settings.ivCreateWithSync);
   const common = { environmentId: settings.ivEnvironmentId, createWithIVSync, ...(fetchImpl ? { fetch: fetchImpl } : {}) };
-  if (settings.ivCallsThroughBroker.toLowerCase() === 'yes' || settings.ivCallsThroughBroker.toLowerCase() === 'true') {
+  if (isYes(settings.ivCallsThroughBroker)) {
     // The broker checks the caller on every relayed call and adds the IV token itself.
     return new InventoryVisibilityClient({ ...common, endpoint: `${broker}/iv`, tokens: { token: () => caller() } });
   }
