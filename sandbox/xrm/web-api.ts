@@ -54,8 +54,10 @@ export class EmulatorWebApi {
     const query = options.startsWith('http') ? new URL(options).search : options;
     const response = await this.send('GET', `${await this.setOf(entityLogicalName)}${query}`, undefined,
       maxPageSize === undefined ? {} : { Prefer: `odata.maxpagesize=${maxPageSize},odata.include-annotations="*"` });
-    const body = (await response.json()) as { value: Attributes[]; '@odata.nextLink'?: string };
-    return { entities: body.value, ...(body['@odata.nextLink'] ? { nextLink: body['@odata.nextLink'] } : {}) } as Xrm.RetrieveMultipleResult;
+    const body = (await response.json()) as { value: Attributes[]; '@odata.nextLink'?: string; '@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'?: string };
+    // Like the client API: the next page's link, or for FetchXML the paging cookie when there are more records.
+    const cookie = body['@Microsoft.Dynamics.CRM.fetchxmlpagingcookie'];
+    return { entities: body.value, ...(body['@odata.nextLink'] ? { nextLink: body['@odata.nextLink'] } : {}), ...(cookie ? { fetchXmlPagingCookie: cookie } : {}) } as Xrm.RetrieveMultipleResult;
   }
 
   /** The entity set of a table, from its EntityDefinition, as the client API looks it up. */

@@ -67,7 +67,6 @@ export class ViewDataset {
     const entity = fetch.querySelector('entity')!;
     fetch.setAttribute('count', String(PAGE_SIZE));
     fetch.setAttribute('page', String(page));
-    fetch.setAttribute('returntotalrecordcount', 'true');
     for (const order of [...entity.querySelectorAll(':scope > order')]) order.remove();
     const firstChild = entity.querySelector(':scope > filter, :scope > link-entity');
     for (const s of this.sort) {
@@ -94,12 +93,12 @@ export class ViewDataset {
     try {
       const result = await this.webApi.retrieveMultipleRecords(this.table.logicalName, `?fetchXml=${encodeURIComponent(this.fetchXml(page))}`);
       if (generation !== this.generation) return;
-      const body = result as unknown as { entities: Row[] } & Record<string, unknown>;
       this.rows = page === 1 ? result.entities : [...this.rows, ...result.entities];
       // A reload from the first page starts without a selection, as the platform's grid does after a refresh.
       if (page === 1) this.clearSelection();
       this.page = page;
-      this.more = (body as Record<string, unknown>)['@Microsoft.Dynamics.CRM.morerecords'] === true || result.entities.length === PAGE_SIZE;
+      // The client API returns a FetchXML paging cookie when there are more records (@types/xrm does not declare it).
+      this.more = (result as Xrm.RetrieveMultipleResult & { fetchXmlPagingCookie?: string }).fetchXmlPagingCookie !== undefined;
       this.error = undefined;
     } catch (error) {
       if (generation !== this.generation) return;
