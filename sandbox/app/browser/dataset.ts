@@ -9,7 +9,7 @@ type DataSet = ComponentFramework.PropertyTypes.DataSet;
 type Column = ComponentFramework.PropertyHelper.DataSetApi.Column;
 type Row = Record<string, unknown>;
 
-const FORMATTED = '@OData.Community.Display.V1.FormattedValue';
+export const FORMATTED = '@OData.Community.Display.V1.FormattedValue';
 const PAGE_SIZE = 50;
 const DATA_TYPES: Record<string, string> = {
   text: 'SingleLine.Text', memo: 'Multiple', integer: 'Whole.None', decimal: 'Decimal', datetime: 'DateAndTime.DateAndTime',
@@ -23,10 +23,23 @@ export interface DatasetEvents {
 }
 
 /** How the platform formats a number for a column: money with cents, quantities without padding zeros. */
-export function formatNumber(name: string, kind: string, value: number): string {
+function formatNumber(name: string, kind: string, value: number): string {
   if (kind === 'integer') return value.toLocaleString('en-US');
   const money = /value|cost/.test(name);
   return value.toLocaleString('en-US', money ? { minimumFractionDigits: 2, maximumFractionDigits: 2 } : { maximumFractionDigits: 6 });
+}
+
+/** A column's property in a Web API row: `_x_value` for lookup x. */
+const propertyOf = (table: AppTable, name: string): string => (table.columns[name]?.kind === 'lookup' ? `_${name}_value` : name);
+
+/** A column of a Web API row as the platform shows it: its formatted-value annotation, else the number formatted. */
+export function formattedValue(table: AppTable, row: Row, name: string): string {
+  const property = propertyOf(table, name);
+  const formatted = row[`${property}${FORMATTED}`];
+  if (typeof formatted === 'string') return formatted;
+  const value = row[property];
+  if (typeof value === 'number') return formatNumber(name, table.columns[name]?.kind ?? 'decimal', value);
+  return value === null || value === undefined ? '' : String(value);
 }
 
 export class ViewDataset {
@@ -125,23 +138,12 @@ export class ViewDataset {
     this.events.changed();
   }
 
-  private propertyOf(name: string): string {
-    return this.table.columns[name]?.kind === 'lookup' ? `_${name}_value` : name;
-  }
-
   private record(row: Row): ComponentFramework.PropertyHelper.DataSetApi.EntityRecord {
     const id = String(row[this.table.primaryId]);
     return {
       getRecordId: () => id,
-      getValue: (name: string) => row[this.propertyOf(name)] as never,
-      getFormattedValue: (name: string) => {
-        const property = this.propertyOf(name);
-        const formatted = row[`${property}${FORMATTED}`];
-        if (typeof formatted === 'string') return formatted;
-        const value = row[property];
-        if (typeof value === 'number') return formatNumber(name, this.table.columns[name]?.kind ?? 'decimal', value);
-        return value === null || value === undefined ? '' : String(value);
-      },
+      getValue: (name: string) => row[propertyOf(this.table, name)] as never,
+      getFormattedValue: (name: string) => formattedValue(this.table, row, name),
       getNamedReference: () => ({ id: { guid: id }, name: String(row[Object.keys(this.table.columns)[0]!] ?? ''), etn: this.table.logicalName }) as unknown as ComponentFramework.EntityReference,
     } as ComponentFramework.PropertyHelper.DataSetApi.EntityRecord;
   }

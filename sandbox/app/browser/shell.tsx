@@ -11,7 +11,7 @@ import {
   TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, makeStyles, tokens, webLightTheme,
 } from '@fluentui/react-components';
 import type { AppModel, AppTable } from '../model.js';
-import { formatNumber, ViewDataset } from './dataset.js';
+import { FORMATTED, formattedValue, ViewDataset } from './dataset.js';
 import { TrendCharts, type TrendPoint } from './trend.js';
 import { sandboxXrm, type SandboxUserInfo, type ShellUi } from './xrm.js';
 
@@ -19,7 +19,6 @@ type ShellModel = AppModel & { users: SandboxUserInfo[]; manifestDefaults: Recor
 type Control = ComponentFramework.ReactControl<Record<string, unknown>, Record<string, never>>;
 type Row = Record<string, unknown>;
 const origin = window.location.origin;
-const FORMATTED = '@OData.Community.Display.V1.FormattedValue';
 
 const useStyles = makeStyles({
   app: { display: 'grid', gridTemplateRows: '48px 1fr', gridTemplateColumns: '220px 1fr', height: '100vh', fontFamily: tokens.fontFamilyBase },
@@ -115,13 +114,7 @@ async function trendPoints(webApi: Xrm.WebApi): Promise<TrendPoint[]> {
 function RecordForm({ table, row, onClose }: { table: AppTable; row: Row; onClose: () => void }) {
   const styles = useStyles();
   const names = Object.keys(table.columns);
-  const show = (name: string): string => {
-    const property = table.columns[name]!.kind === 'lookup' ? `_${name}_value` : name;
-    const formatted = row[`${property}${FORMATTED}`];
-    if (typeof formatted === 'string') return formatted;
-    const value = row[property];
-    return typeof value === 'number' ? formatNumber(name, table.columns[name]!.kind, value) : value === null || value === undefined ? '' : String(value);
-  };
+  const show = (name: string): string => formattedValue(table, row, name);
   return (
     <Dialog open onOpenChange={(_, data) => { if (!data.open) onClose(); }}>
       <DialogSurface style={{ maxWidth: '760px' }}>
