@@ -6,12 +6,13 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tokenProviderFor } from '../job/dataverse/auth.js';
 import { DataverseClient } from '../job/dataverse/client.js';
 import { DataverseTarget } from '../job/dataverse/target.js';
 import { reconcile } from '../job/reconcile.js';
 import { createBroker } from '../job/broker.js';
 import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
-import { API_PATH, DataverseEmulator } from './dataverse/emulator.js';
+import { API_PATH, DataverseEmulator, TOKEN_PATH } from './dataverse/emulator.js';
 import { InventoryVisibilityEmulator } from './iv/emulator.js';
 import { serveOnLoopback } from './http.js';
 import { appServer } from './app/server.js';
@@ -31,7 +32,7 @@ const ivPaths = ['/api/environment/', '/securityservice/', `/${iv.tenantId}/oaut
 // The app's routes are added once the server knows its own origin.
 const routes: { app?: ReturnType<typeof appServer> } = {};
 const listening = await serveOnLoopback((request) => {
-  if (request.url.startsWith(API_PATH)) return emulator.handle(request);
+  if (request.url.startsWith(API_PATH) || request.url.startsWith(TOKEN_PATH)) return emulator.handle(request);
   if (ivPaths.some((p) => request.url.startsWith(p))) return iv.handle(request);
   const notFound = { status: 404, headers: { 'Content-Type': 'text/plain' }, body: `Not found: ${request.url}` };
   return routes.app ? routes.app(request).then((response) => response ?? notFound) : Promise.resolve(notFound);
@@ -46,7 +47,8 @@ routes.app = appServer({ root: resolve('.'), emulator, iv, broker });
 
 // Environment variable values, as an admin sets them after import; the IV endpoint is this sandbox.
 const settings = loadSandboxSettings(resolve(process.env.IBAL_SANDBOX_SETTINGS ?? join('sandbox', 'settings.json')));
-const client = new DataverseClient({ apiUrl: api, token: async () => undefined });
+// The job and the sandbox's own set-up sign in as the job's application user, as a scheduled job would.
+const client = new DataverseClient({ apiUrl: api, token: tokenProviderFor(api) });
 for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ibal_TokenBrokerUrl: `${origin}/broker`, ibal_BrokerClientId: 'sandbox', ...settings.environmentVariables })) {
   const [definition] = await client.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
   const [existing] = await client.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);

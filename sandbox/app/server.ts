@@ -53,7 +53,8 @@ export function appServer(options: AppServerOptions): (request: PlainRequest) =>
     if (path === '/app/model.json') {
       // Read on every request: a maker's edit to solution/src shows on the next page load.
       return json(200, { ...appModel(join(root, 'solution', 'src')), manifestDefaults: manifestDefaults(root),
-        users: emulator.users.map((u) => ({ id: u.id, fullname: u.fullname, domainname: u.domainname, roles: [...(u.roles ?? [])] })) });
+        users: emulator.users.filter((u) => !u.application).map((u) => ({ id: u.id, fullname: u.fullname, domainname: u.domainname,
+          roles: emulator.rolesOf(u).map((r) => ({ id: r.id, name: r.name })) })) });
     }
     if (path.startsWith('/webresources/ibal_/')) return file(join(root, 'out', 'webresources'), decodeURIComponent(path.slice('/webresources/ibal_/'.length)));
     if (path.startsWith('/controls/')) return file(join(root, 'out', 'controls'), decodeURIComponent(path.slice('/controls/'.length)));

@@ -9,12 +9,15 @@ import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse 
 import { formatBatch, parseBatch, type BatchRequest, type PartResponse } from './batch.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
-import { parseFetchXml } from './fetchxml.js';
+import { parseFetchXml, type ReadScope } from './fetchxml.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
-import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type FieldPermission, type SandboxUser } from './security.js';
+import { BASIC_USER, solutionRoles, type Depth, type RoleDefinition } from './roles.js';
+import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type Access, type FieldPermission, type SandboxTeam, type SandboxUser } from './security.js';
 import { Store, storedValue, type Row, type Value } from './store.js';
 
 export const API_PATH = '/api/data/v9.2/';
+/** The sandbox's stand-in for Entra's token endpoint, for application users (client credentials). */
+export const TOKEN_PATH = '/sandbox/oauth2/v2.0/token';
 const MAX_PAGE = 5000;
 const MAX_BULK = 1000;
 const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
@@ -41,20 +44,32 @@ export interface EmulatorOptions {
   /** DuckDB file, or ':memory:'. */
   database: string;
   users?: readonly SandboxUser[];
+  teams?: readonly SandboxTeam[];
+  /** The environment's security roles besides the platform's; by default the solution source's roles. */
+  roles?: readonly RoleDefinition[];
+  /** Roles made in the environment by hand, assigned by id (a look-alike of a product role, in tests). */
+  extraRoles?: readonly RoleDefinition[];
   organizationId?: string;
   businessUnitId?: string;
   /** Column security; by default the profiles of the solution source in `solution/src`. */
   fieldPermissions?: readonly FieldPermission[];
 }
 
-/** The sandbox's people. The first is who a request without a token or X-Sandbox-User acts as (the job's app user). */
+/** The sandbox's teams: inventory controllers get their role through a team, as most companies assign roles. */
+export const DEFAULT_TEAMS: SandboxTeam[] = [
+  { id: '00000000-0000-0000-0000-00000000b001', name: 'Inventory controllers', roles: [BASIC_USER, 'Inventory Balance Reviewer'] },
+];
+
+/** The sandbox's people; every request names one by its bearer token. */
 export const DEFAULT_USERS: SandboxUser[] = [
   { id: '00000000-0000-0000-0000-00000000a000', fullname: 'Sam Administrator', domainname: 'admin@sandbox.local',
     roles: [SYSTEM_ADMINISTRATOR, 'Inventory Balance Administrator'] },
   { id: '00000000-0000-0000-0000-00000000a001', fullname: 'Riley Reviewer', domainname: 'reviewer@sandbox.local',
-    roles: ['Inventory Balance Reviewer'], fieldSecurityProfiles: ['Inventory Balance Reviewers'] },
+    teams: ['Inventory controllers'], fieldSecurityProfiles: ['Inventory Balance Reviewers'] },
   { id: '00000000-0000-0000-0000-00000000a002', fullname: 'Avery Approver', domainname: 'approver@sandbox.local',
-    roles: ['Inventory Balance Approver'], fieldSecurityProfiles: ['Inventory Balance Approvers'] },
+    roles: [BASIC_USER, 'Inventory Balance Approver'], fieldSecurityProfiles: ['Inventory Balance Approvers'] },
+  { id: '00000000-0000-0000-0000-00000000a0a1', fullname: '# Inventory Balance reconcile job', domainname: 'ibal-job@sandbox.local',
+    roles: [SYSTEM_ADMINISTRATOR], application: { clientId: '00000000-0000-0000-0000-0000000c1a01', clientSecret: 'sandbox-job-secret' } },
 ];
 
 interface Prefer { representation: boolean; maxPageSize: number | undefined; annotations: string | undefined }
@@ -91,6 +106,7 @@ export class DataverseEmulator {
   private listening: Listening | undefined;
   private baseUrl = 'http://127.0.0.1';
   readonly users: readonly SandboxUser[];
+  readonly teams: readonly SandboxTeam[];
   private readonly organizationId: string;
   private readonly businessUnitId: string;
   private protection: ServiceProtection | undefined;
@@ -102,13 +118,17 @@ export class DataverseEmulator {
 
   private constructor(readonly store: Store, options: EmulatorOptions) {
     this.users = options.users ?? DEFAULT_USERS;
+    this.teams = options.teams ?? DEFAULT_TEAMS;
     this.organizationId = options.organizationId ?? '00000000-0000-0000-0000-0000000000f1';
     this.businessUnitId = options.businessUnitId ?? '00000000-0000-0000-0000-0000000000b1';
-    this.security = new Security(options.fieldPermissions ?? fieldPermissionsOf(join('solution', 'src')));
+    this.security = new Security(options.fieldPermissions ?? fieldPermissionsOf(join('solution', 'src')),
+      options.roles ?? solutionRoles(join('solution', 'src')), this.teams, options.extraRoles ?? []);
   }
 
   static async open(options: EmulatorOptions): Promise<DataverseEmulator> {
-    return new DataverseEmulator(await Store.open(options.database, options.users ?? DEFAULT_USERS), options);
+    const emulator = new DataverseEmulator(await Store.open(options.database), options);
+    await emulator.store.seedSecurity(emulator.users, emulator.teams, emulator.security);
+    return emulator;
   }
 
   /** Serves the emulator on 127.0.0.1 (port 0 picks a free one) and returns its API root URL. */
@@ -153,17 +173,24 @@ export class DataverseEmulator {
     return user;
   }
 
-  /**
-   * The user a request acts as: the one its bearer token was issued to (an unknown token is a 401), else
-   * `X-Sandbox-User` (an id or a domain name), else the first user.
-   */
+  /** An application user's token for its client id and secret (the client credentials flow), or undefined. */
+  issueApplicationToken(clientId: string, clientSecret: string): string | undefined {
+    const user = this.users.find((u) => u.application?.clientId === clientId.toLowerCase() && u.application.clientSecret === clientSecret);
+    return user ? this.security.issueToken(user) : undefined;
+  }
+
+  /** The user a request acts as: the one its bearer token was issued to. No token, or an unknown one, is a 401. */
   userOf(request: EmulatorRequest): SandboxUser {
-    if (request.headers.authorization !== undefined) return this.user(this.security.userIdOfToken(request.headers.authorization));
-    const wanted = request.headers['x-sandbox-user'];
-    return wanted === undefined ? this.users[0]! : this.user(wanted);
+    return this.user(this.security.userIdOfToken(request.headers.authorization));
+  }
+
+  /** The roles a user holds, directly and through teams (what Dataverse evaluates for them). */
+  rolesOf(user: SandboxUser): RoleDefinition[] {
+    return this.security.rolesOf(user);
   }
 
   async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
+    if (request.url.split('?')[0] === TOKEN_PATH) return this.clientCredentials(request);
     const route = routeName(request);
     this.stats.requests += 1;
     this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
@@ -181,6 +208,20 @@ export class DataverseEmulator {
     // The work is done and committed; only the answer is late, as when a client gives up waiting.
     if (late) await new Promise((resolve) => setTimeout(resolve, this.faults!.delayMs));
     return response;
+  }
+
+  /**
+   * Entra's client credentials flow as the sandbox answers it: POST grant_type=client_credentials, client_id,
+   * client_secret and scope (form-encoded) → a bearer token for the application user registered with that client id.
+   */
+  private clientCredentials(request: EmulatorRequest): EmulatorResponse {
+    const form = new URLSearchParams(request.body);
+    if (request.method.toUpperCase() !== 'POST' || form.get('grant_type') !== 'client_credentials') {
+      return this.json(400, { error: 'unsupported_grant_type', error_description: `${TOKEN_PATH} takes POST grant_type=client_credentials` });
+    }
+    const token = this.issueApplicationToken(form.get('client_id') ?? '', form.get('client_secret') ?? '');
+    if (!token) return this.json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided, or no application user has this client id.' });
+    return this.json(200, { token_type: 'Bearer', expires_in: 3599, access_token: token });
   }
 
   /** A 429 or 503 before any work: service protection first, then injected faults. */
@@ -219,8 +260,10 @@ export class DataverseEmulator {
     if (!url.pathname.startsWith(API_PATH)) throw new DataverseError(404, '', `Resource not found for the segment '${url.pathname}'.`);
     const path = decodeURIComponent(url.pathname.slice(API_PATH.length));
     const method = request.method.toUpperCase();
+    // Every request runs as its caller: nothing is answered without a valid token.
+    const caller = this.userOf(request);
     if (path === 'WhoAmI' && method === 'GET') {
-      const user = this.userOf(request);
+      const user = caller;
       return this.json(200, { '@odata.context': `${this.root()}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
         BusinessUnitId: this.businessUnitId, UserId: user.id, OrganizationId: this.organizationId });
     }
@@ -237,30 +280,34 @@ export class DataverseEmulator {
     const entity = entityBySet.get(setName!);
     if (!entity) throw new DataverseError(404, '0x80060888', `Resource not found for the segment '${setName}'.`);
     const prefer = preferOf(request.headers.prefer);
-    const user = this.userOf(request);
+    const user = caller;
 
     if (action !== undefined) {
       if (keySegment !== undefined || method !== 'POST') throw notSupported(`${method} ${action} on a single row`);
       return this.bulk(entity, action.slice('Microsoft.Dynamics.CRM.'.length), request, user);
     }
     if (keySegment === undefined) {
-      if (method === 'GET') return this.retrieveMultiple(entity, url, prefer);
+      if (method === 'GET') return this.retrieveMultiple(entity, url, prefer, user);
       if (method === 'POST') return this.create(entity, request, url, prefer, user);
       throw new DataverseError(405, '', `${method} is not allowed on an entity set`);
     }
     const key = this.parseKey(entity, keySegment);
     if (method === 'GET') {
+      const depth = this.security.authorize(user, 'Read', entity);
       const row = await this.find(entity, key);
       if (!row) throw notFound(`${entity.logicalName} With ${describeKey(key)} Does Not Exist`);
+      this.checkRow(user, 'Read', entity, depth, row);
       const spec = parseQuery(entity, url.searchParams);
       const names = await this.namesFor(entity, [row], prefer);
-      return this.json(200, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names) },
+      return this.json(200, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names, user) },
         prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
     }
     if (method === 'PATCH') return this.upsert(entity, key, request, url, prefer, user);
     if (method === 'DELETE') {
+      const depth = this.security.authorize(user, 'Delete', entity);
       const row = await this.find(entity, key);
       if (!row) throw notFound(`${entity.logicalName} With ${describeKey(key)} Does Not Exist`);
+      this.checkRow(user, 'Delete', entity, depth, row);
       await this.store.transaction(() => this.store.delete(entity, String(row[entity.primaryId])));
       return this.empty(204);
     }
@@ -345,10 +392,10 @@ export class DataverseEmulator {
   }
 
   /** GET <set>?fetchXml=…: a saved view's query, paged by its page and count attributes. */
-  private async retrieveByFetchXml(entity: EntityMeta, url: URL, prefer: Prefer): Promise<EmulatorResponse> {
+  private async retrieveByFetchXml(entity: EntityMeta, url: URL, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
     const others = [...url.searchParams.keys()].filter((k) => k !== 'fetchXml');
     if (others.length > 0) throw badRequest(`fetchXml cannot be combined with other query options (${others.join(', ')})`);
-    const fetch = parseFetchXml(entity, url.searchParams.get('fetchXml')!);
+    const fetch = parseFetchXml(entity, url.searchParams.get('fetchXml')!, this.readScope(user));
     const { rows, total } = await this.store.query(entity, { ...fetch.spec, count: fetch.returnTotal }, (fetch.page - 1) * fetch.count, fetch.count + 1);
     const page = rows.slice(0, fetch.count);
     const more = rows.length > fetch.count;
@@ -358,13 +405,17 @@ export class DataverseEmulator {
       ...(total !== undefined ? { '@Microsoft.Dynamics.CRM.totalrecordcount': total, '@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded': false } : {}),
       '@Microsoft.Dynamics.CRM.morerecords': more,
       ...(more ? { '@Microsoft.Dynamics.CRM.fetchxmlpagingcookie': `<cookie pagenumber="${fetch.page + 1}" />` } : {}),
-      value: page.map((row) => this.represent(entity, row, fetch.spec.select, prefer, names)),
+      value: page.map((row) => this.represent(entity, row, fetch.spec.select, prefer, names, user)),
     }, prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
   }
 
-  private async retrieveMultiple(entity: EntityMeta, url: URL, prefer: Prefer): Promise<EmulatorResponse> {
-    if (url.searchParams.has('fetchXml')) return this.retrieveByFetchXml(entity, url, prefer);
+  private async retrieveMultiple(entity: EntityMeta, url: URL, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
+    if (url.searchParams.has('fetchXml')) return this.retrieveByFetchXml(entity, url, prefer, user);
     const spec = parseQuery(entity, url.searchParams);
+    const params = [...(spec.filter?.params ?? [])];
+    const scope = this.readScope(user)(entity, params);
+    // A caller who reads only their own rows (Basic depth) has their ownership joined to the query's filter.
+    if (scope !== undefined) spec.filter = { text: spec.filter ? `(${spec.filter.text}) AND ${scope}` : scope, params };
     const withoutToken = new URLSearchParams(url.searchParams);
     withoutToken.delete('$skiptoken');
     const query = withoutToken.toString();
@@ -379,7 +430,7 @@ export class DataverseEmulator {
     const body: Record<string, unknown> = {
       '@odata.context': `${this.root()}$metadata#${entity.entitySetName}${spec.select ? `(${spec.select.join(',')})` : ''}`,
       ...(total !== undefined ? { '@odata.count': total } : {}),
-      value: page.map((row) => this.represent(entity, row, spec.select, prefer, names)),
+      value: page.map((row) => this.represent(entity, row, spec.select, prefer, names, user)),
     };
     if (more) {
       const options = [...withoutToken.entries(), ['$skiptoken', skipToken(offset + pageSize, query)]];
@@ -391,9 +442,10 @@ export class DataverseEmulator {
   }
 
   private async create(entity: EntityMeta, request: EmulatorRequest, url: URL, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
+    this.security.authorize(user, 'Create', entity);
     const values = await this.writtenValues(entity, this.bodyOf(request), 'create', user);
     const row = await this.store.transaction(() => this.store.insert(entity, values, user.id));
-    return this.written(entity, row, url, prefer, 201);
+    return this.written(entity, row, url, prefer, 201, user);
   }
 
   /** PATCH: update, or create when the key has no row (upsert), with If-Match / If-None-Match as documented. */
@@ -407,16 +459,38 @@ export class DataverseEmulator {
     if (existing && ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etagOf(existing)) {
       throw new DataverseError(412, CODES.versionMismatch, "The version of the existing record doesn't match the RowVersion property provided.");
     }
+    const depth = this.security.authorize(user, existing ? 'Write' : 'Create', entity);
+    if (existing) this.checkRow(user, 'Write', entity, depth, existing);
     const values = await this.writtenValues(entity, body, existing ? 'update' : 'create', user);
     const row = await this.store.transaction(async () => {
       if (existing) return this.store.update(entity, String(existing[entity.primaryId]), values, user.id);
       return this.store.insert(entity, { ...values, ...(await this.keyRow(entity, key)) }, user.id);
     });
-    return this.written(entity, row, url, prefer, existing ? 200 : 201);
+    return this.written(entity, row, url, prefer, existing ? 200 : 201, user);
+  }
+
+  /**
+   * The caller's read scope of a table: no read privilege is a 403; at Basic depth only the rows they own (a
+   * user-owned table); deeper, all rows (the sandbox has one business unit).
+   */
+  private readScope(user: SandboxUser): ReadScope {
+    return (entity, params) => {
+      const depth = this.security.authorize(user, 'Read', entityByName.get(entity.logicalName)!);
+      if (depth !== 'Basic' || !entity.userOwned) return undefined;
+      params.push(user.id);
+      return '"ownerid" = ?';
+    };
+  }
+
+  /** An operation on one existing row: at Basic depth the caller must own it. */
+  private checkRow(user: SandboxUser, access: Access, entity: EntityMeta, depth: Depth, row: Row): void {
+    if (entity.userOwned) this.security.checkOwnership(user, access, entity, depth, row.ownerid, String(row[entity.primaryId]));
   }
 
   private async bulk(entity: EntityMeta, action: string, request: EmulatorRequest, user: SandboxUser): Promise<EmulatorResponse> {
     if (!['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple'].includes(action)) throw notSupported(`the action ${action}`);
+    if (action === 'CreateMultiple') this.security.authorize(user, 'Create', entity);
+    const writeDepth = action === 'CreateMultiple' ? undefined : this.security.authorize(user, 'Write', entity);
     const body = this.bodyOf(request);
     const targets = body.Targets;
     if (!Array.isArray(targets) || targets.length === 0) throw badRequest(`${action} needs a non-empty Targets array`);
@@ -460,7 +534,12 @@ export class DataverseEmulator {
       const current = p.text === undefined ? undefined : existing.get(p.text);
       if (action === 'UpdateMultiple' && !current) throw notFound(`${entity.logicalName} With ${describeKey(p.key!)} Does Not Exist`);
       if (action === 'CreateMultiple' && current) throw new DataverseError(412, CODES.duplicateKey, 'A record with matching key values already exists.');
-      if (current) { updates.push({ existing: current, changes: p.values }); continue; }
+      if (current) {
+        this.checkRow(user, 'Write', entity, writeDepth!, current);
+        updates.push({ existing: current, changes: p.values });
+        continue;
+      }
+      if (action === 'UpsertMultiple') this.security.authorize(user, 'Create', entity);
       let keyRow: Row = {};
       if (p.key !== undefined) {
         keyRow = keyRows.get(p.text!) ?? await this.keyRow(entity, p.key, knownTargets);
@@ -475,12 +554,12 @@ export class DataverseEmulator {
     return this.empty(204);
   }
 
-  private async written(entity: EntityMeta, row: Row, url: URL, prefer: Prefer, createdStatus: 200 | 201): Promise<EmulatorResponse> {
+  private async written(entity: EntityMeta, row: Row, url: URL, prefer: Prefer, createdStatus: 200 | 201, user: SandboxUser): Promise<EmulatorResponse> {
     const location = `${this.root()}${entity.entitySetName}(${String(row[entity.primaryId])})`;
     if (prefer.representation) {
       const spec = parseQuery(entity, url.searchParams);
       const names = await this.namesFor(entity, [row], prefer);
-      return this.json(createdStatus, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names) },
+      return this.json(createdStatus, { '@odata.context': `${this.root()}$metadata#${entity.entitySetName}/$entity`, ...this.represent(entity, row, spec.select, prefer, names, user) },
         { 'Preference-Applied': 'return=representation' });
     }
     return this.empty(204, { 'OData-EntityId': location });
@@ -496,6 +575,11 @@ export class DataverseEmulator {
       if (bind) {
         const column = entity.columns.get(bind[1]!);
         if (!column || column.type.kind !== 'lookup' || column.system) throw badRequest(`An undeclared property '${bind[1]}' which only has property annotations in the payload but no property value was found in the payload.`);
+        if (value !== null) {
+          // Setting a lookup appends this row to the other: Append here, AppendTo there.
+          this.security.authorize(user, 'Append', entity);
+          this.security.authorize(user, 'AppendTo', entityByName.get(column.type.target)!);
+        }
         values[column.logicalName] = value === null ? null : await this.resolveBind(column, value);
         continue;
       }
@@ -593,15 +677,17 @@ export class DataverseEmulator {
   }
 
   /** A row as the Web API returns it: etag, key, selected columns (lookups as `_x_value`), and annotations when asked. */
-  represent(entity: EntityMeta, row: Row, select: string[] | undefined, prefer: Prefer, names: ReadonlyMap<string, string>): Record<string, unknown> {
+  represent(entity: EntityMeta, row: Row, select: string[] | undefined, prefer: Prefer, names: ReadonlyMap<string, string>, user: SandboxUser): Record<string, unknown> {
     const wanted = select ? [entity.primaryId, ...select.map((s) => columnOf(entity, s).logicalName)] : [...entity.columns.keys()];
+    // Secured columns the caller's profiles cannot read come back as null, as Dataverse returns them.
+    const unreadable = this.security.unreadable(entity.logicalName, wanted, user);
     const out: Record<string, unknown> = { '@odata.etag': etagOf(row) };
     const annotate = prefer.annotations !== undefined && (prefer.annotations === '*' || prefer.annotations.split(',').some((a) => a.trim() === FORMATTED || a.trim() === 'OData.Community.Display.V1.*'));
     const lookupAnnotations = prefer.annotations !== undefined && (prefer.annotations === '*' || prefer.annotations.includes('Microsoft.Dynamics.CRM'));
     for (const name of wanted) {
       const column = entity.columns.get(name)!;
       const property = propertyOf(column);
-      const value = row[name] ?? null;
+      const value = unreadable.has(name) ? null : row[name] ?? null;
       out[property] = value;
       if (value === null) continue;
       if (annotate) {

@@ -10,6 +10,12 @@ import { normalizeDate, propertyOf, type QuerySpec, type Sql } from './odata.js'
 
 export interface FetchQuery { spec: QuerySpec; page: number; count: number; returnTotal: boolean }
 
+/**
+ * The caller's read scope of a table: SQL restricting it to the rows they may read (their own, at Basic depth), or
+ * undefined for all; it may refuse the table outright (no read privilege).
+ */
+export type ReadScope = (entity: EntityMeta, params: Sql['params']) => string | undefined;
+
 type Element = Record<string, unknown>;
 const ARRAYS = new Set(['attribute', 'order', 'filter', 'condition', 'value', 'link-entity']);
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ARRAYS.has(name), parseTagValue: false, parseAttributeValue: false });
@@ -76,7 +82,7 @@ function filter(entity: EntityMeta, element: Element, params: Sql['params']): st
 }
 
 /** The conditions of an entity or link-entity element, its links included. */
-function where(entity: EntityMeta, element: Element, params: Sql['params']): string[] {
+function where(entity: EntityMeta, element: Element, params: Sql['params'], scope: ReadScope): string[] {
   const parts = items(element, 'filter').map((f) => filter(entity, f, params)).filter((p): p is string => p !== undefined);
   for (const link of items(element, 'link-entity')) {
     const linked = entityByName.get(attr(link, 'name') ?? '');
@@ -86,13 +92,15 @@ function where(entity: EntityMeta, element: Element, params: Sql['params']): str
     if (items(link, 'attribute').length > 0 || link['all-attributes'] !== undefined) throw notSupported('attributes of a linked table (FetchXML link-entity columns)');
     const from = columnNamed(linked, attr(link, 'from'));
     const to = columnNamed(entity, attr(link, 'to'));
-    const inner = where(linked, link, params);
+    const inner = where(linked, link, params, scope);
+    const linkedScope = scope(linked, params);
+    if (linkedScope !== undefined) inner.push(linkedScope);
     parts.push(`"${to.logicalName}" IN (SELECT "${from.logicalName}" FROM "${linked.logicalName}"${inner.length > 0 ? ` WHERE ${inner.join(' AND ')}` : ''})`);
   }
   return parts;
 }
 
-export function parseFetchXml(entity: EntityMeta, fetchXml: string): FetchQuery {
+export function parseFetchXml(entity: EntityMeta, fetchXml: string, scope: ReadScope = () => undefined): FetchQuery {
   let document: Element;
   try {
     document = parser.parse(fetchXml, true) as Element;
@@ -110,7 +118,9 @@ export function parseFetchXml(entity: EntityMeta, fetchXml: string): FetchQuery 
     if (attr(o, 'alias') !== undefined) throw notSupported('FetchXML order by alias');
     return { column: columnNamed(entity, attr(o, 'attribute')).logicalName, descending: attr(o, 'descending') === 'true' };
   });
-  const conditions = where(entity, root, params);
+  const conditions = where(entity, root, params, scope);
+  const rootScope = scope(entity, params);
+  if (rootScope !== undefined) conditions.push(rootScope);
   const count = Number(attr(fetch, 'count') ?? attr(fetch, 'top') ?? 5000);
   const page = Number(attr(fetch, 'page') ?? 1);
   if (!Number.isInteger(count) || count < 1 || count > 5000) throw badRequest(`FetchXML count must be 1 to 5000, not ${attr(fetch, 'count') ?? ''}`);

@@ -22,6 +22,8 @@ export interface EntityMeta {
   columns: Map<string, ColumnMeta>;
   keys: Array<{ logicalName: string; columns: string[] }>;
   userOwned: boolean;
+  /** The table's name in its privileges: prvRead<privilegeName> (the schema name; User for systemuser, …). */
+  privilegeName: string;
 }
 
 const text = (maxLength: number): ColumnType => ({ kind: 'text', maxLength, format: 'text' });
@@ -29,12 +31,12 @@ const dateTime: ColumnType = { kind: 'datetime', behavior: 'UserLocal', format: 
 const userLookup: ColumnType = { kind: 'lookup', target: 'systemuser', onDelete: 'RemoveLink' };
 const column = (logicalName: string, type: ColumnMeta['type'], system = false): [string, ColumnMeta] => [logicalName, { logicalName, type, system }];
 
-function entity(logicalName: string, entitySetName: string, primaryName: string, columns: Array<[string, ColumnMeta]>,
+function entity(logicalName: string, entitySetName: string, primaryName: string, privilegeName: string, columns: Array<[string, ColumnMeta]>,
   options: { keys?: EntityMeta['keys']; userOwned?: boolean; primaryId?: string } = {}): EntityMeta {
   const primaryId = options.primaryId ?? `${logicalName}id`;
   const userOwned = options.userOwned ?? false;
   return {
-    logicalName, entitySetName, primaryId, primaryName, keys: options.keys ?? [], userOwned,
+    logicalName, entitySetName, primaryId, primaryName, privilegeName, keys: options.keys ?? [], userOwned,
     columns: new Map([
       column(primaryId, { kind: 'id' }, true),
       ...columns,
@@ -50,23 +52,30 @@ function entity(logicalName: string, entitySetName: string, primaryName: string,
   };
 }
 
-const productTables = TABLES.map((table) => entity(table.logicalName, table.entitySetName, table.primaryName.logicalName,
+const productTables = TABLES.map((table) => entity(table.logicalName, table.entitySetName, table.primaryName.logicalName, table.schemaName,
   allColumns(table).map((c: ColumnDefinition) => column(c.logicalName, c.type)),
   { keys: table.keys.map((k) => ({ logicalName: k.logicalName, columns: [...k.columns] })), userOwned: true }));
 
 const environmentVariableTypes = Object.entries(ENVIRONMENT_VARIABLE_TYPES).map(([label, value]) => ({ value, label }));
 
 export const SYSTEM_TABLES: EntityMeta[] = [
-  entity('systemuser', 'systemusers', 'fullname', [column('fullname', text(200)), column('domainname', text(1024))]),
-  // Security roles and who holds them, read-only: clients read them to check a caller's role.
-  entity('role', 'roles', 'name', [column('name', text(100), true)]),
-  entity('systemuserroles', 'systemuserrolescollection', 'systemuserroleid', [column('systemuserid', { kind: 'guid' }, true), column('roleid', { kind: 'guid' }, true)],
+  entity('systemuser', 'systemusers', 'fullname', 'User', [column('fullname', text(200)), column('domainname', text(1024)),
+    column('applicationid', { kind: 'guid' }, true)]),
+  // Security roles, teams and who holds what, read-only: a service reads them to check a caller's roles. A role made
+  // in a child business unit points at the root role it copies through parentrootroleid; a root role at itself.
+  entity('role', 'roles', 'name', 'Role', [column('name', text(100), true),
+    column('parentrootroleid', { kind: 'lookup', target: 'role', onDelete: 'RemoveLink' }, true)]),
+  entity('systemuserroles', 'systemuserrolescollection', 'systemuserroleid', 'Role', [column('systemuserid', { kind: 'guid' }, true), column('roleid', { kind: 'guid' }, true)],
     { primaryId: 'systemuserroleid' }),
-  entity('environmentvariabledefinition', 'environmentvariabledefinitions', 'schemaname', [
+  entity('team', 'teams', 'name', 'Team', [column('name', text(160), true)]),
+  entity('teammembership', 'teammemberships', 'teammembershipid', 'Team', [column('systemuserid', { kind: 'guid' }, true), column('teamid', { kind: 'guid' }, true)]),
+  entity('teamroles', 'teamrolescollection', 'teamroleid', 'Role', [column('teamid', { kind: 'guid' }, true), column('roleid', { kind: 'guid' }, true)],
+    { primaryId: 'teamroleid' }),
+  entity('environmentvariabledefinition', 'environmentvariabledefinitions', 'schemaname', 'EnvironmentVariableDefinition', [
     column('schemaname', text(100)), column('displayname', text(100)), column('description', { kind: 'memo', maxLength: 2000 }),
     column('type', { kind: 'choice', choices: environmentVariableTypes }), column('defaultvalue', { kind: 'memo', maxLength: 2000 }),
   ], { keys: [{ logicalName: 'schemaname', columns: ['schemaname'] }] }),
-  entity('environmentvariablevalue', 'environmentvariablevalues', 'schemaname', [
+  entity('environmentvariablevalue', 'environmentvariablevalues', 'schemaname', 'EnvironmentVariableValue', [
     column('schemaname', text(100)), column('value', { kind: 'memo', maxLength: 2000 }),
     column('environmentvariabledefinitionid', { kind: 'lookup', target: 'environmentvariabledefinition', onDelete: 'Cascade' }),
   ]),

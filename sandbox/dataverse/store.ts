@@ -7,7 +7,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CODES, DataverseError, notFound, validation } from './errors.js';
 import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { normalizeDate, type QuerySpec } from './odata.js';
-import { roleIdOf, type SandboxUser } from './security.js';
+import type { SandboxTeam, SandboxUser, Security } from './security.js';
 
 export type { SandboxUser } from './security.js';
 
@@ -28,32 +28,20 @@ export class Store {
 
   private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection) {}
 
-  static async open(path: string, users: readonly SandboxUser[]): Promise<Store> {
+  static async open(path: string): Promise<Store> {
     const instance = await DuckDBInstance.create(path);
     const store = new Store(instance, await instance.connect());
     for (const entity of ENTITIES) {
       const columns = [...entity.columns.values()].map((c) => `${q(c.logicalName)} ${SQL_TYPE[c.type.kind]}`);
       await store.run(`CREATE TABLE IF NOT EXISTS ${q(entity.logicalName)} (${columns.join(', ')})`);
+      // A sandbox kept from an earlier version gains the columns added since (a solution upgrade keeps data too).
+      for (const c of [...entity.columns.values()].filter((c) => c.type.kind !== 'id')) {
+        await store.run(`ALTER TABLE ${q(entity.logicalName)} ADD COLUMN IF NOT EXISTS ${q(c.logicalName)} ${SQL_TYPE[c.type.kind]}`);
+      }
     }
     const [highest] = await store.all(`SELECT greatest(${ENTITIES.map((e) => `coalesce((SELECT max(versionnumber) FROM ${q(e.logicalName)}), 0)`).join(', ')}) AS version`);
     store.version = Number(highest?.version ?? 0) + 1;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    for (const user of users) {
-      if ((await store.all('SELECT 1 FROM systemuser WHERE systemuserid = ?', [user.id])).length === 0) {
-        await store.run('INSERT INTO systemuser (systemuserid, fullname, domainname, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, ?, 0, 1, ?)',
-          [user.id, user.fullname, user.domainname, now, now, store.version++]);
-      }
-      // Role assignments follow the sandbox's user list on every start.
-      await store.run('DELETE FROM systemuserroles WHERE systemuserid = ?', [user.id]);
-      for (const role of user.roles ?? []) {
-        if ((await store.all('SELECT 1 FROM role WHERE roleid = ?', [roleIdOf(role)])).length === 0) {
-          await store.run('INSERT INTO role (roleid, name, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, 0, 1, ?)',
-            [roleIdOf(role), role, now, now, store.version++]);
-        }
-        await store.run('INSERT INTO systemuserroles (systemuserroleid, systemuserid, roleid, createdon, modifiedon, statecode, statuscode, versionnumber) VALUES (?, ?, ?, ?, ?, 0, 1, ?)',
-          [randomUUID(), user.id, roleIdOf(role), now, now, store.version++]);
-      }
-    }
+    const now = timestamp();
     for (const v of environmentVariableSeed) {
       if ((await store.all('SELECT 1 FROM environmentvariabledefinition WHERE schemaname = ?', [v.schemaname])).length === 0) {
         await store.run(`INSERT INTO environmentvariabledefinition (environmentvariabledefinitionid, schemaname, displayname, description, type,
@@ -62,6 +50,32 @@ export class Store {
       }
     }
     return store;
+  }
+
+  /**
+   * The environment's people and security as rows clients can read: users, roles (with their solution ids), teams,
+   * and who holds which role directly or through a team. They follow the sandbox's configuration on every start.
+   */
+  async seedSecurity(users: readonly SandboxUser[], teams: readonly SandboxTeam[], security: Security): Promise<void> {
+    const now = timestamp();
+    const system = (table: string, values: Row) => {
+      const row: Row = { ...values, createdon: now, modifiedon: now, statecode: 0, statuscode: 1, versionnumber: this.version++ };
+      const columns = Object.keys(row);
+      return this.run(`INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => row[c]!));
+    };
+    for (const table of ['systemuserroles', 'teamroles', 'teammembership', 'team', 'role']) await this.run(`DELETE FROM ${q(table)}`);
+    for (const role of security.allRoles()) await system('role', { roleid: role.id, name: role.name, parentrootroleid: role.id });
+    for (const team of teams) {
+      await system('team', { teamid: team.id, name: team.name });
+      for (const role of team.roles) await system('teamroles', { teamroleid: randomUUID(), teamid: team.id, roleid: security.role(role).id });
+    }
+    for (const user of users) {
+      if ((await this.all('SELECT 1 FROM systemuser WHERE systemuserid = ?', [user.id])).length === 0) {
+        await system('systemuser', { systemuserid: user.id, fullname: user.fullname, domainname: user.domainname, applicationid: user.application?.clientId ?? null });
+      }
+      for (const role of user.roles ?? []) await system('systemuserroles', { systemuserroleid: randomUUID(), systemuserid: user.id, roleid: security.role(role).id });
+      for (const team of user.teams ?? []) await system('teammembership', { teammembershipid: randomUUID(), systemuserid: user.id, teamid: security.team(team).id });
+    }
   }
 
   /** Runs work alone: requests are served one at a time, so each is atomic and the order is the arrival order. */

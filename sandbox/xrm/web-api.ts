@@ -7,7 +7,7 @@
 export interface WebApiOptions {
   /** The Web API root, ending in /api/data/v9.2/. */
   apiUrl: string;
-  /** Headers naming the caller: a bearer token, or the sandbox's X-Sandbox-User. */
+  /** Headers naming the caller: their bearer token. */
   identity: () => Record<string, string> | Promise<Record<string, string>>;
   fetch?: typeof fetch;
 }

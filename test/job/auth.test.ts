@@ -1,8 +1,18 @@
-import { tokenProviderFor } from '../../job/dataverse/auth';
+import { SANDBOX_JOB_APP, tokenProviderFor } from '../../job/dataverse/auth';
+import { DataverseEmulator } from '../../sandbox/dataverse/emulator';
 
 describe('how the job signs in to Dataverse', () => {
-  it('sends no token to the sandbox on this machine', async () => {
-    expect(await tokenProviderFor('http://127.0.0.1:8484/api/data/v9.2/')()).toBeUndefined();
+  it('signs in to the sandbox on this machine as its job application user, and names the refusal of a wrong secret', async () => {
+    const emulator = await DataverseEmulator.open({ database: ':memory:' });
+    const api = await emulator.listen();
+    try {
+      const token = await tokenProviderFor(api)();
+      const me = await fetch(`${api}WhoAmI`, { headers: { Authorization: `Bearer ${token!}` } });
+      expect(((await me.json()) as { UserId: string }).UserId).toBe(emulator.users.find((u) => u.application?.clientId === SANDBOX_JOB_APP.clientId)!.id);
+      await expect(tokenProviderFor(api, { IBAL_CLIENT_SECRET: 'guess' })()).rejects.toThrow(/refused the client credentials .*401/);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('refuses any other plain-http or non-Dynamics address rather than send it a token', () => {

@@ -16,9 +16,12 @@ beforeAll(async () => {
 afterAll(async () => { await emulator.close(); });
 
 interface Reply { status: number; headers: Headers; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The caller's Authorization header: a sandbox user's bearer token (the administrator unless another is named). */
+const as = (user: string) => ({ Authorization: `Bearer ${emulator.issueToken(user)}` });
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const response = await fetch(`${api}${path}`, {
-    method, headers: { Accept: 'application/json', 'OData-Version': '4.0', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+    method, headers: { Accept: 'application/json', 'OData-Version': '4.0', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...('Authorization' in headers ? {} : as('admin@sandbox.local')), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -40,11 +43,11 @@ const discrepancy = (run: string, item: string, extra: Record<string, unknown> =
 });
 
 describe('Dataverse emulator: reads and writes', () => {
-  it('answers WhoAmI with the sandbox user', async () => {
+  it('answers WhoAmI with the user the token was issued to', async () => {
     const me = await call('GET', 'WhoAmI');
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ UserId: emulator.users[0]!.id, BusinessUnitId: expect.any(String), OrganizationId: expect.any(String) });
-    expect((await call('GET', 'WhoAmI', undefined, { 'X-Sandbox-User': 'approver@sandbox.local' })).json.UserId)
+    expect((await call('GET', 'WhoAmI', undefined, as('approver@sandbox.local'))).json.UserId)
       .toBe(emulator.users.find((u) => u.domainname === 'approver@sandbox.local')!.id);
   });
 
@@ -214,7 +217,7 @@ describe('Dataverse emulator: $batch', () => {
   const changeset = (parts: string[]) => ['Content-Type: multipart/mixed; boundary="changeset_1"', '',
     ...parts.map((p) => `--changeset_1\r\n${p}`), '--changeset_1--'].join('\r\n');
   async function batch(sections: string[], prefer?: string): Promise<{ status: number; type: string; text: string }> {
-    const response = await fetch(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': 'multipart/mixed; boundary="batch_1"', 'OData-Version': '4.0',
+    const response = await fetch(`${api}$batch`, { method: 'POST', headers: { ...as('admin@sandbox.local'), 'Content-Type': 'multipart/mixed; boundary="batch_1"', 'OData-Version': '4.0',
       ...(prefer ? { Prefer: prefer } : {}) }, body: `${sections.map((s) => `--batch_1\r\n${s}`).join('\r\n')}\r\n--batch_1--\r\n` });
     return { status: response.status, type: response.headers.get('Content-Type') ?? '', text: await response.text() };
   }
@@ -257,7 +260,7 @@ describe('Dataverse emulator: $batch', () => {
     expect([undeclared.status, undeclared.text]).toEqual([400, expect.stringContaining("'$7' is not a reference to ibal_snapshotruns")]);
     const reference = await batch([changeset([http('PATCH', '$7', { ibal_company: 'usmf' }, '1')])]);
     expect([reference.status, reference.text]).toEqual([400, expect.stringContaining("Content-ID Reference: '$7' does not exist in the batch context.")]);
-    const get = await fetch(`${api}$batch`, { method: 'POST', headers: { 'Content-Type': 'multipart/mixed; boundary="batch_1"' },
+    const get = await fetch(`${api}$batch`, { method: 'POST', headers: { ...as('admin@sandbox.local'), 'Content-Type': 'multipart/mixed; boundary="batch_1"' },
       body: `--batch_1\r\n${changeset([http('GET', 'ibal_snapshotruns')])}\r\n--batch_1--\r\n` });
     expect(get.status).toBe(400);
   });
@@ -299,15 +302,23 @@ describe('Dataverse emulator: who may do what', () => {
     const refused = await call('GET', 'WhoAmI', undefined, { Authorization: 'Bearer forged' });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('WWW-Authenticate')).toBe('Bearer');
-    // A token outranks X-Sandbox-User: a caller cannot claim to be someone else.
-    expect((await call('GET', 'WhoAmI', undefined, { Authorization: 'Bearer forged', 'X-Sandbox-User': 'admin@sandbox.local' })).status).toBe(401);
+    // No token at all is no caller at all: Dataverse answers 401, whatever the request.
+    for (const [method, path] of [['GET', 'WhoAmI'], ['GET', 'ibal_discrepancies'], ['POST', 'ibal_thresholdrules']] as const) {
+      expect((await call(method, path, method === 'POST' ? { ibal_name: 'x' } : undefined, { Authorization: '' })).status).toBe(401);
+    }
   });
 
-  it("lists a user's security roles through systemuserrolescollection and roles", async () => {
-    const held = await call('GET', `systemuserrolescollection?$select=roleid&$filter=systemuserid eq ${reviewer().id}`);
-    expect(held.json.value).toHaveLength(1);
-    const roles = await call('GET', `roles?$select=name&$filter=roleid eq ${held.json.value[0].roleid}`);
-    expect(roles.json.value.map((r: { name: string }) => r.name)).toEqual(['Inventory Balance Reviewer']);
+  it("lists a user's security roles, held directly or through a team, with the solution's role ids", async () => {
+    const approver = emulator.users.find((u) => u.domainname === 'approver@sandbox.local')!;
+    const held = await call('GET', `systemuserrolescollection?$select=roleid&$filter=systemuserid eq ${approver.id}`);
+    const names = await call('GET', `roles?$select=name&$filter=${held.json.value.map((r: { roleid: string }) => `roleid eq ${r.roleid}`).join(' or ')}`);
+    expect(names.json.value.map((r: { name: string }) => r.name).sort()).toEqual(['Basic User', 'Inventory Balance Approver']);
+    // The reviewer holds no role directly: their team does.
+    expect((await call('GET', `systemuserrolescollection?$filter=systemuserid eq ${reviewer().id}`)).json.value).toEqual([]);
+    const teams = await call('GET', `teammemberships?$select=teamid&$filter=systemuserid eq ${reviewer().id}`);
+    const teamRoles = await call('GET', `teamrolescollection?$select=roleid&$filter=teamid eq ${teams.json.value[0].teamid}`);
+    const reviewerRole = /id="\{([0-9a-f-]+)\}"/.exec(readFileSync(join(__dirname, '..', '..', 'solution', 'src', 'Roles', 'Inventory Balance Reviewer.xml'), 'utf8'))![1];
+    expect(teamRoles.json.value.map((r: { roleid: string }) => r.roleid)).toContain(reviewerRole);
     expect((await call('POST', 'roles', { name: 'Made up' })).status).toBe(400);
   });
 
@@ -315,15 +326,15 @@ describe('Dataverse emulator: who may do what', () => {
     const run = await createRun();
     const created = await call('POST', 'ibal_discrepancies', discrepancy(run.id, 'SEC-1'), { Prefer: 'return=representation' });
     const id = created.json.ibal_discrepancyid as string;
-    const asReviewer = await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, { 'X-Sandbox-User': 'reviewer@sandbox.local' });
+    const asReviewer = await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, as('reviewer@sandbox.local'));
     expect(asReviewer.status).toBe(403);
     expect(asReviewer.json.error).toMatchObject({ code: '0x8004f507', message: expect.stringContaining('ibal_correctionqty') });
-    const createdByReviewer = await call('POST', 'ibal_discrepancies', discrepancy(run.id, 'SEC-2', { ibal_correctionqty: 1 }), { 'X-Sandbox-User': 'reviewer@sandbox.local' });
-    expect(createdByReviewer.status).toBe(403);
-    expect(createdByReviewer.json.error.code).toBe('0x8004f502');
+    const createdByApprover = await call('POST', 'ibal_thresholdrules', { ibal_name: 'mine' }, as('approver@sandbox.local'));
+    expect(createdByApprover.status).toBe(403);
+    expect(createdByApprover.json.error).toMatchObject({ code: '0x80040220', message: expect.stringContaining('is missing prvCreateibal_ThresholdRule privilege') });
     // The reviewer may still change what is not secured, and the approver may set the correction.
-    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 7 }, { 'X-Sandbox-User': 'reviewer@sandbox.local' })).status).toBe(204);
-    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, { 'X-Sandbox-User': 'approver@sandbox.local' })).status).toBe(204);
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 7 }, as('reviewer@sandbox.local'))).status).toBe(204);
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, as('approver@sandbox.local'))).status).toBe(204);
     expect((await call('GET', `ibal_discrepancies(${id})?$select=ibal_correctionqty,ibal_countedqty`)).json).toMatchObject({ ibal_correctionqty: 4, ibal_countedqty: 7 });
   });
 });

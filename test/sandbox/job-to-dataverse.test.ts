@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { DataverseEmulator } from '../../sandbox/dataverse/emulator';
+import { tokenProviderFor } from '../../job/dataverse/auth';
 import { DataverseClient } from '../../job/dataverse/client';
 import { DataverseTarget, keyHash } from '../../job/dataverse/target';
 import { reconcile } from '../../job/reconcile';
@@ -17,12 +18,14 @@ beforeAll(async () => {
 afterAll(async () => { await emulator.close(); });
 afterEach(() => { emulator.setFaults(undefined); emulator.setServiceProtection(undefined); });
 
+const asAdmin = () => ({ Authorization: `Bearer ${emulator.issueToken('admin@sandbox.local')}` });
 async function get(path: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const response = await fetch(`${api}${path}`, { headers: { Accept: 'application/json', Prefer: 'odata.include-annotations="*"' } });
+  const response = await fetch(`${api}${path}`, { headers: { Accept: 'application/json', Prefer: 'odata.include-annotations="*"',
+    ...asAdmin() } });
   return response.json();
 }
 const client = (options: Partial<ConstructorParameters<typeof DataverseClient>[0]> = {}) =>
-  new DataverseClient({ apiUrl: api, token: async () => undefined, backoffBaseMs: 5, ...options });
+  new DataverseClient({ apiUrl: api, token: tokenProviderFor(api), backoffBaseMs: 5, ...options });
 
 function week(company: string, d365AsOf: string, wmsQty: Record<string, number>, d365Qty: Record<string, number> = { A: 100, B: 100, C: 100 }): Scenario {
   const s = new Scenario().costs({ A: 10, B: 10, C: 10 });
@@ -57,7 +60,7 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     const first = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out1'), target: new DataverseTarget(client(), api) });
     const runGuid = (await runRow(first.summary.runId)).ibal_snapshotrunid;
     const [row] = await discrepanciesOf(runGuid);
-    await fetch(`${api}ibal_discrepancies(${row.ibal_discrepancyid})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+    await fetch(`${api}ibal_discrepancies(${row.ibal_discrepancyid})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', ...asAdmin() },
       body: JSON.stringify({ ibal_reviewstatus: REVIEW_STATUS[1]!.value, ibal_comment: 'count bin A-01' }) });
     await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out2'), target: new DataverseTarget(client(), api) });
     const again = await discrepanciesOf(runGuid);
@@ -72,7 +75,7 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     const first = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out1'), target: new DataverseTarget(client(), api) });
     const runGuid = (await runRow(first.summary.runId)).ibal_snapshotrunid;
     const [a] = await discrepanciesOf(runGuid);
-    await fetch(`${api}ibal_discrepancies(${a.ibal_discrepancyid})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+    await fetch(`${api}ibal_discrepancies(${a.ibal_discrepancyid})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', ...asAdmin() },
       body: JSON.stringify({ ibal_reviewstatus: REVIEW_STATUS[1]!.value }) });
     // The WMS file is corrected: A and B now agree with D365, only C still differs.
     s.wms([wmsRow('A', 'DAL1', 100), wmsRow('B', 'DAL1', 100), wmsRow('C', 'DAL1', 130)]);
@@ -97,7 +100,7 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
   });
 
   it('classifies with the active threshold rules kept in Dataverse, and says so on the run', async () => {
-    const rule = await fetch(`${api}ibal_thresholdrules`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    const rule = await fetch(`${api}ibal_thresholdrules`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...asAdmin() },
       body: JSON.stringify({ ibal_name: 'strict warehouse 11', ibal_scopewarehouse: '11', ibal_quantitylimit: 1 }) });
     expect(rule.status).toBe(204);
     try {
@@ -107,7 +110,7 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
       expect(summary.classifications.Material).toBe(1); // 2 units: immaterial under the config's 5, material under the target's 1
       expect((await runRow(summary.runId)).ibal_rulesused).toBe('Active threshold rules in Dataverse: strict warehouse 11');
     } finally {
-      await fetch(rule.headers.get('OData-EntityId')!, { method: 'DELETE' });
+      await fetch(rule.headers.get('OData-EntityId')!, { method: 'DELETE', headers: asAdmin() });
     }
   });
 

@@ -33,10 +33,14 @@ describe('npm start', () => {
         expect((await fetch(`${url}${asset}`)).status).toBe(200);
       }
       expect((await fetch(`${url}/webresources/ibal_/../../package.json`)).status).toBe(404);
-      const runs = await (await fetch(`${url}/api/data/v9.2/ibal_snapshotruns?$select=ibal_materialcount&$orderby=ibal_d365asof`)).json() as { value: Array<{ ibal_materialcount: number }> };
+      // The Web API answers only a signed-in caller, as Dataverse does.
+      expect((await fetch(`${url}/api/data/v9.2/ibal_snapshotruns`)).status).toBe(401);
+      const signedIn = await (await fetch(`${url}/sandbox/token?login_hint=admin@sandbox.local`, { method: 'POST' })).json() as { access_token: string };
+      const asAdmin = { headers: { Authorization: `Bearer ${signedIn.access_token}` } };
+      const runs = await (await fetch(`${url}/api/data/v9.2/ibal_snapshotruns?$select=ibal_materialcount&$orderby=ibal_d365asof`, asAdmin)).json() as { value: Array<{ ibal_materialcount: number }> };
       const material = runs.value.map((r) => r.ibal_materialcount);
       expect(material[3]!).toBeLessThan(material[0]!); // the sample story: things improve
-      const values = await (await fetch(`${url}/api/data/v9.2/environmentvariablevalues?$select=schemaname,value`)).json() as { value: Array<{ schemaname: string; value: string }> };
+      const values = await (await fetch(`${url}/api/data/v9.2/environmentvariablevalues?$select=schemaname,value`, asAdmin)).json() as { value: Array<{ schemaname: string; value: string }> };
       expect(Object.fromEntries(values.value.map((v) => [v.schemaname, v.value]))).toMatchObject({ ibal_IVEndpoint: url, ibal_IVMaxLinesPerCall: '512', ibal_TokenBrokerUrl: `${url}/broker` });
     } finally {
       child.kill('SIGINT');

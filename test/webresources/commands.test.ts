@@ -1,3 +1,4 @@
+import { tokenProviderFor } from '../../job/dataverse/auth';
 import { ClientContextMock, ContextMock, ItemCollectionMock, UserSettingsMock } from 'xrm-mock';
 import { XrmMockGenerator } from 'xrm-mock';
 import { CLASSIFICATION, REVIEW_STATUS, BATCH_STATUS } from '../../core/dataverse/tables';
@@ -24,7 +25,7 @@ let api: string;
 beforeAll(async () => {
   dataverse = await DataverseEmulator.open({ database: ':memory:' });
   api = await dataverse.listen();
-  admin = new DataverseClient({ apiUrl: api, token: async () => undefined });
+  admin = new DataverseClient({ apiUrl: api, token: tokenProviderFor(api) });
   iv = new InventoryVisibilityEmulator({ failCreate: ['SYNCFAIL'] });
   const ivBase = await iv.listen();
   const broker = createBroker({ dataverseApiUrl: api, ivEndpoint: ivBase, ivEnvironmentId: iv.environmentId, allowedOrigins: [],
@@ -49,8 +50,8 @@ function signInAs(domainname: string, answer: (request: DialogRequest) => unknow
   const session: Session = { alerts: [], progress: [], dialogs: [], refreshed: 0 };
   const xrm = XrmMockGenerator.initialise({ context: new ContextMock({ clientContext: new ClientContextMock('Web', 'Online'), clientUrl: host.origin,
     userSettings: new UserSettingsMock({ userId: `{${user.id.toUpperCase()}}`, userName: user.domainname, isGuidedHelpEnabled: false, isHighContrastEnabled: false, isRTL: false,
-      roles: new ItemCollectionMock((user.roles ?? []).map((name) => ({ id: name, name, entityType: 'role' }))) }) as unknown as Xrm.UserSettings }) });
-  xrm.WebApi = new EmulatorWebApi({ apiUrl: api, identity: () => ({ 'X-Sandbox-User': user.domainname }) }) as unknown as Xrm.WebApi;
+      roles: new ItemCollectionMock(dataverse.rolesOf(user).map((r) => ({ id: r.id, name: r.name, entityType: 'role' }))) }) as unknown as Xrm.UserSettings }) });
+  xrm.WebApi = new EmulatorWebApi({ apiUrl: api, identity: () => ({ Authorization: `Bearer ${dataverse.issueToken(user.domainname)}` }) }) as unknown as Xrm.WebApi;
   xrm.Utility.showProgressIndicator = (message: string) => { session.progress.push(message); };
   xrm.Utility.closeProgressIndicator = () => undefined;
   xrm.Navigation.openAlertDialog = (async (strings: Xrm.Navigation.AlertStrings) => { session.alerts.push(strings.text); }) as unknown as typeof xrm.Navigation.openAlertDialog;

@@ -1,3 +1,4 @@
+import { tokenProviderFor } from '../../job/dataverse/auth';
 import { REASON_CODE, REVIEW_STATUS } from '../../core/dataverse/tables';
 import type { ReviewStatus } from '../../core/workflow';
 import { DataverseEmulator } from '../../sandbox/dataverse/emulator';
@@ -13,7 +14,8 @@ let dv: DataverseClient;
 let ivBase: string;
 beforeAll(async () => {
   dataverse = await DataverseEmulator.open({ database: ':memory:' });
-  dv = new DataverseClient({ apiUrl: await dataverse.listen(), token: async () => undefined });
+  const dvApi = await dataverse.listen();
+  dv = new DataverseClient({ apiUrl: dvApi, token: tokenProviderFor(dvApi) });
   iv = new InventoryVisibilityEmulator();
   ivBase = await iv.listen();
 });

@@ -15,6 +15,9 @@ import { FORMATTED, formattedValue, ViewDataset } from './dataset.js';
 import { TrendCharts, type TrendPoint } from './trend.js';
 import { sandboxXrm, type SandboxUserInfo, type ShellUi } from './xrm.js';
 
+/** The product roles a user holds, shortly: "Reviewer", "Approver". */
+const roleLabel = (user: SandboxUserInfo) => user.roles.filter((r) => r.name.startsWith('Inventory')).map((r) => r.name.replace('Inventory Balance ', '')).join(', ');
+
 type ShellModel = AppModel & { users: SandboxUserInfo[]; manifestDefaults: Record<string, string> };
 type Control = ComponentFramework.ReactControl<Record<string, unknown>, Record<string, never>>;
 type Row = Record<string, unknown>;
@@ -138,7 +141,7 @@ function RecordForm({ table, row, onClose }: { table: AppTable; row: Row; onClos
 
 function App({ model }: { model: ShellModel }) {
   const styles = useStyles();
-  const [userId, setUserId] = React.useState(model.users.find((u) => u.roles.includes('Inventory Balance Reviewer'))?.id ?? model.users[0]!.id);
+  const [userId, setUserId] = React.useState(model.users.find((u) => u.roles.some((r) => r.name === 'Inventory Balance Reviewer'))?.id ?? model.users[0]!.id);
   const user = model.users.find((u) => u.id === userId)!;
   const [entity, setEntity] = React.useState('ibal_discrepancy');
   const table = model.tables[entity]!;
@@ -232,9 +235,9 @@ function App({ model }: { model: ShellModel }) {
       <header className={styles.header}>
         <span className={styles.title}>{model.name}</span>
         <Text>Signed in as</Text>
-        <Dropdown className={styles.user} aria-label="Signed-in user" value={`${user.fullname} (${user.roles.filter((r) => r.startsWith('Inventory')).map((r) => r.replace('Inventory Balance ', '')).join(', ')})`}
+        <Dropdown className={styles.user} aria-label="Signed-in user" value={`${user.fullname} (${roleLabel(user)})`}
           selectedOptions={[user.id]} onOptionSelect={(_, data) => setUserId(String(data.optionValue))}>
-          {model.users.map((u) => <Option key={u.id} value={u.id} text={u.fullname}>{`${u.fullname} (${u.roles.filter((r) => r.startsWith('Inventory')).map((r) => r.replace('Inventory Balance ', '')).join(', ')})`}</Option>)}
+          {model.users.map((u) => <Option key={u.id} value={u.id} text={u.fullname}>{`${u.fullname} (${roleLabel(u)})`}</Option>)}
         </Dropdown>
         <Button appearance="subtle" style={{ color: 'inherit' }} onClick={() => setSettingsOpen(true)}>Sandbox settings</Button>
       </header>

@@ -4,7 +4,7 @@
  */
 import { EmulatorWebApi } from '../../xrm/web-api.js';
 
-export interface SandboxUserInfo { id: string; fullname: string; domainname: string; roles: string[] }
+export interface SandboxUserInfo { id: string; fullname: string; domainname: string; roles: Array<{ id: string; name: string }> }
 
 export interface ShellUi {
   progress(message: string | undefined): void;
@@ -17,8 +17,15 @@ const pixels = (size: { value: number; unit: string } | number | undefined, fall
   typeof size === 'number' ? size : size?.unit === 'px' ? size.value : fallback;
 
 export function sandboxXrm(origin: string, user: SandboxUserInfo, ui: ShellUi): typeof Xrm {
-  const webApi = new EmulatorWebApi({ apiUrl: `${origin}/api/data/v9.2/`, identity: () => ({ 'X-Sandbox-User': user.domainname }) });
-  const roles = user.roles.map((name) => ({ id: name, name, entityType: 'role' }));
+  // The signed-in user's Dataverse token, from the sandbox's sign-in stand-in (Entra in a real environment).
+  let token: Promise<string> | undefined;
+  const signIn = async () => {
+    const response = await fetch(`${origin}/sandbox/token?login_hint=${encodeURIComponent(user.domainname)}`, { method: 'POST' });
+    if (!response.ok) throw new Error(`The sandbox did not sign ${user.domainname} in: ${response.status}`);
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const webApi = new EmulatorWebApi({ apiUrl: `${origin}/api/data/v9.2/`, identity: async () => ({ Authorization: `Bearer ${await (token ??= signIn())}` }) });
+  const roles = user.roles.map((role) => ({ id: role.id, name: role.name, entityType: 'role' }));
   const globalContext = {
     getClientUrl: () => origin,
     userSettings: { userId: `{${user.id.toUpperCase()}}`, userName: user.domainname, roles: { get: () => roles, getLength: () => roles.length } },
