@@ -3,6 +3,7 @@
  * needs, and what it changes. The command handlers ask here and refuse with the reason given.
  */
 import { roundQuantity, roundValue } from './classification.js';
+import { PRODUCT_ROLES, type ProductRole } from './dataverse/roles.js';
 
 export const REVIEW_STATUSES = ['New', 'Count requested', 'Counted', 'Approved', 'Rejected', 'Explained', 'Posting', 'Posted',
   'Post error', 'Synced', 'Sync error'] as const;
@@ -13,7 +14,8 @@ export type ReasonCode = (typeof REASON_CODES)[number];
 export type ReviewAction =
   | { kind: 'requestCount' }
   | { kind: 'recordCount'; countedQty: number }
-  | { kind: 'approve'; reasonCode: ReasonCode | undefined; comment?: string | undefined }
+  /** `approverId`: who approves; they may not approve a count they recorded themselves. */
+  | { kind: 'approve'; reasonCode: ReasonCode | undefined; comment?: string | undefined; approverId?: string | undefined }
   | { kind: 'reject'; reasonCode?: ReasonCode | undefined; comment: string | undefined }
   | { kind: 'explain'; reasonCode?: ReasonCode | undefined; comment?: string | undefined }
   | { kind: 'startPosting' } | { kind: 'posted' } | { kind: 'postError'; message: string } | { kind: 'retryPosting' }
@@ -48,6 +50,8 @@ export interface ReviewSubject {
   residual: number;
   unitCost: number;
   countedQty: number | null;
+  /** Who recorded the count, when the workflow knows it. */
+  countedBy?: string | null;
 }
 
 /** The columns a transition sets (who and when are added by the handler from the signed-in user and the clock). */
@@ -59,7 +63,7 @@ export interface ReviewChanges {
   comment?: string;
   lastError?: string | null;
   /** Which of the who/when column pairs the handler stamps. */
-  stamp?: 'requested' | 'decided';
+  stamp?: 'requested' | 'counted' | 'decided';
 }
 
 export type Transition = { ok: true; changes: ReviewChanges } | { ok: false; reason: string };
@@ -85,9 +89,13 @@ export function transition(subject: ReviewSubject, action: ReviewAction, setting
   switch (action.kind) {
     case 'recordCount':
       if (!Number.isFinite(action.countedQty) || action.countedQty < 0) return { ok: false, reason: 'The counted quantity must be a number of 0 or more.' };
-      return { ok: true, changes: { status: rule.to, countedQty: roundQuantity(action.countedQty) } };
+      return { ok: true, changes: { status: rule.to, countedQty: roundQuantity(action.countedQty), stamp: 'counted' } };
     case 'approve': {
       if (action.reasonCode === undefined) return { ok: false, reason: 'Approving needs a reason code.' };
+      // Segregation of duties: whoever counted does not approve their own count.
+      if (action.approverId !== undefined && subject.countedBy && subject.countedBy.toLowerCase() === action.approverId.toLowerCase()) {
+        return { ok: false, reason: 'You recorded this count yourself: another approver must approve it.' };
+      }
       const correctionQty = correctionQuantity(subject);
       const value = roundValue(Math.abs(correctionQty * subject.unitCost));
       const comment = action.comment?.trim() ?? '';
@@ -115,28 +123,38 @@ export function transition(subject: ReviewSubject, action: ReviewAction, setting
   }
 }
 
-/** The solution's security roles (solution/src/Roles), by what they are for. */
-export const ROLES = {
-  reviewer: 'Inventory Balance Reviewer',
-  approver: 'Inventory Balance Approver',
-  administrator: 'Inventory Balance Administrator',
-  systemAdministrator: 'System Administrator',
-} as const;
+/** The review commands, as the command bar and the review request's action name them. */
+export const REVIEW_COMMANDS = [
+  { command: 'requestCount', label: 'Request count' },
+  { command: 'recordCount', label: 'Record count' },
+  { command: 'approve', label: 'Approve' },
+  { command: 'reject', label: 'Reject' },
+  { command: 'explain', label: 'Mark explained' },
+  { command: 'post', label: 'Post' },
+  { command: 'refreshIvStatus', label: 'Refresh IV status' },
+] as const;
 
-export type ReviewCommand = 'requestCount' | 'recordCount' | 'approve' | 'reject' | 'explain' | 'post' | 'refreshIvStatus';
+export type ReviewCommand = (typeof REVIEW_COMMANDS)[number]['command'];
 
-/** Reviewers run the counts and close explained lines; approving, rejecting and posting take an approver. */
-const COMMAND_ROLES: Record<ReviewCommand, ReadonlyArray<(typeof ROLES)[keyof typeof ROLES]>> = {
-  requestCount: [ROLES.reviewer, ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
-  recordCount: [ROLES.reviewer, ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
-  explain: [ROLES.reviewer, ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
-  approve: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
-  reject: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
-  post: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
-  refreshIvStatus: [ROLES.approver, ROLES.administrator, ROLES.systemAdministrator],
+/**
+ * Who may ask for what. Reviewers count and close explained lines; approving, rejecting and posting take an approver.
+ * Administrators configure (threshold rules, settings) and take part in the review only through one of these roles.
+ */
+const COMMAND_ROLES: Record<ReviewCommand, readonly ProductRole[]> = {
+  requestCount: ['reviewer', 'approver'],
+  recordCount: ['reviewer', 'approver'],
+  explain: ['reviewer', 'approver'],
+  approve: ['approver'],
+  reject: ['approver'],
+  post: ['approver'],
+  refreshIvStatus: ['approver'],
 };
 
-/** Whether a user holding these roles may run the command (the command bar hides it otherwise). */
-export function mayRun(command: ReviewCommand, roleNames: readonly string[]): boolean {
-  return COMMAND_ROLES[command].some((role) => roleNames.includes(role));
+/** Whether a user holding these roles (by id) may run the command. */
+export function mayRun(command: ReviewCommand, heldRoleIds: readonly string[]): boolean {
+  const held = new Set(heldRoleIds.map((id) => id.replace(/[{}]/g, '').toLowerCase()));
+  return COMMAND_ROLES[command].some((role) => held.has(PRODUCT_ROLES[role].id));
 }
+
+/** The roles that may run a command, by name, for a refusal users can act on. */
+export const rolesFor = (command: ReviewCommand): string[] => COMMAND_ROLES[command].map((role) => PRODUCT_ROLES[role].name);

@@ -3,12 +3,12 @@
  * or key), 1 anything unexpected.
  */
 import { parseArgs } from 'node:util';
-import { serveBroker } from './broker.js';
 import { InputError } from './errors.js';
 import { reconcile } from './reconcile.js';
 import { tokenProviderFor } from './dataverse/auth.js';
 import { DataverseClient } from './dataverse/client.js';
 import { DataverseTarget } from './dataverse/target.js';
+import { followUpOnce, serveReviewService } from './review-service/server.js';
 
 function dataverseTarget(url: string): DataverseTarget {
   const apiUrl = url.endsWith('/') ? url : `${url}/`;
@@ -27,7 +27,10 @@ export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [
   --quiet    no progress on stderr (warnings and errors still go there)
   --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
 
-       ibal broker    the token broker for the web resources (settings from the environment: README, "Hosting the token broker")
+       ibal review-service   the review service Dataverse's webhook calls: checks and carries out review requests, posts to
+                             Inventory Visibility, and follows up posted lines (settings from the environment: README,
+                             "Hosting the review service")
+       ibal follow-up        one follow-up pass of the review service, for a scheduler (the same settings)
 `;
 
 export interface CliIo { stdout: (text: string) => void; stderr: (text: string) => void }
@@ -38,18 +41,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command === 'broker') {
+  if (command === 'review-service') {
     try {
-      const server = await serveBroker(process.env, io.stderr);
-      await new Promise<void>((closed) => {
-        const stop = () => server.close(() => closed());
+      const running = await serveReviewService(process.env, io.stderr);
+      await new Promise<void>((stopped) => {
+        const stop = () => { void running.stop().then(() => stopped()); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       return 0;
     } catch (error) {
-      io.stderr(`ibal broker: ${(error as Error).message}\n`);
-      return 2;
+      io.stderr(`ibal review-service: ${(error as Error).message}\n`);
+      return error instanceof InputError ? 2 : 1;
+    }
+  }
+  if (command === 'follow-up') {
+    try {
+      await followUpOnce(process.env, io.stderr);
+      return 0;
+    } catch (error) {
+      io.stderr(`ibal follow-up: ${(error as Error).message}\n`);
+      return error instanceof InputError ? 2 : 1;
     }
   }
   if (command !== 'reconcile') {

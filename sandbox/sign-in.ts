@@ -1,7 +1,7 @@
 /**
- * The sandbox's stand-in for Entra single sign-on: POST /sandbox/token?login_hint=<user> gives the signed-in sandbox
- * user's Dataverse bearer token, which the web resources hand to the token broker (webresources/tokens.ts). The
- * emulator checks those tokens like Dataverse checks Entra's.
+ * The sandbox's stand-in for signing in to Dynamics 365: POST /sandbox/token?login_hint=<user> gives the sandbox user's
+ * Dataverse bearer token, which the sandbox app's Xrm.WebApi sends with every call (in Dynamics 365 the browser's
+ * session does that). The emulator checks those tokens like Dataverse checks Entra's.
  */
 import type { DataverseEmulator } from './dataverse/emulator.js';
 import type { PlainRequest, PlainResponse } from './http.js';

@@ -1,19 +1,23 @@
 /**
  * `npm start`: the sandbox on 127.0.0.1. One server holds the Dataverse emulator (under /api/data/v9.2/), the
- * Inventory Visibility emulator, the token broker and the app shell; on first start it generates four sample weeks
- * and runs the reconcile job for each into the sandbox, as a scheduled job would into an environment. It serves
- * until Ctrl+C and needs no network but 127.0.0.1.
+ * Inventory Visibility emulator, the review service (the webhook the solution registers, pointed here as an admin
+ * would after import) and the app shell; on first start it generates four sample weeks and runs the reconcile job
+ * for each into the sandbox, as a scheduled job would into an environment. It serves until Ctrl+C and needs no
+ * network but 127.0.0.1.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tokenProviderFor } from '../job/dataverse/auth.js';
 import { DataverseClient } from '../job/dataverse/client.js';
 import { DataverseTarget } from '../job/dataverse/target.js';
 import { reconcile } from '../job/reconcile.js';
-import { createBroker } from '../job/broker.js';
+import { ReviewService } from '../job/review-service/service.js';
 import { RUN_STATUS, snapshotRun } from '../core/dataverse/tables.js';
-import { API_PATH, DataverseEmulator, TOKEN_PATH } from './dataverse/emulator.js';
+import { API_PATH, DataverseEmulator, SANDBOX_REVIEW_SERVICE_APP, TOKEN_PATH } from './dataverse/emulator.js';
+import { AUTH_TYPES } from './dataverse/webhooks.js';
 import { InventoryVisibilityEmulator } from './iv/emulator.js';
+import { ivTablesIn } from './iv/mirror.js';
 import { serveOnLoopback } from './http.js';
 import { appServer } from './app/server.js';
 import { generateSampleWeeks } from './sample-data.js';
@@ -24,38 +28,55 @@ const dataDir = resolve(process.env.IBAL_SANDBOX_DATA ?? join('sandbox', '.data'
 mkdirSync(dataDir, { recursive: true });
 
 const emulator = await DataverseEmulator.open({ database: join(dataDir, 'dataverse.duckdb') });
-const iv = new InventoryVisibilityEmulator();
+// IV keeps what it receives in its Dataverse tables, here the emulator's.
+const iv = new InventoryVisibilityEmulator({ mirror: ivTablesIn(emulator) });
 // In the sandbox IV's jobs run on their own: one IV minute every two seconds (IBAL_IV_MINUTE_MS), so a posting
 // reaches D365 within a minute.
-const ivClock = setInterval(() => iv.advance(1), Number(process.env.IBAL_IV_MINUTE_MS ?? 2000));
+const ivClock = setInterval(() => void iv.advance(1), Number(process.env.IBAL_IV_MINUTE_MS ?? 2000));
+// The review service's secrets, kept with the sandbox's data so approval seals hold across restarts.
+const keysPath = join(dataDir, 'review-service-keys.json');
+if (!existsSync(keysPath)) writeFileSync(keysPath, JSON.stringify({ webhookKey: randomBytes(32).toString('base64url'), sealKey: randomBytes(32).toString('base64url') }));
+const keys = JSON.parse(readFileSync(keysPath, 'utf8')) as { webhookKey: string; sealKey: string };
 const ivPaths = ['/api/environment/', '/securityservice/', `/${iv.tenantId}/oauth2/`];
-// The app's routes are added once the server knows its own origin.
-const routes: { app?: ReturnType<typeof appServer> } = {};
+// The app's and the review service's routes are added once the server knows its own origin.
+const routes: { app?: ReturnType<typeof appServer>; reviewService?: ReviewService } = {};
+const REVIEW_SERVICE_PATH = '/review-service/';
 const listening = await serveOnLoopback((request) => {
   if (request.url.startsWith(API_PATH) || request.url.startsWith(TOKEN_PATH)) return emulator.handle(request);
   if (ivPaths.some((p) => request.url.startsWith(p))) return iv.handle(request);
+  if (request.url.startsWith(REVIEW_SERVICE_PATH) && routes.reviewService) return routes.reviewService.handle(request);
   const notFound = { status: 404, headers: { 'Content-Type': 'text/plain' }, body: `Not found: ${request.url}` };
   return routes.app ? routes.app(request).then((response) => response ?? notFound) : Promise.resolve(notFound);
 }, port);
 const origin = listening.origin;
 emulator.useOrigin(origin);
 const api = `${origin}${API_PATH}`;
-// The broker as an admin would host it, here with the IV emulator's app registration (its secret stays server-side).
-const broker = createBroker({ dataverseApiUrl: api, ivEndpoint: origin, ivEnvironmentId: iv.environmentId, allowedOrigins: [origin], now: () => iv.now.getTime(),
-  ivTokens: iv.tokenProvider(origin) });
-routes.app = appServer({ root: resolve('.'), emulator, iv, broker });
+// The review service as an admin would host it: its own application user in Dataverse, the IV emulator's app
+// registration for IV (no secret ever reaches a browser).
+const reviewService = new ReviewService({
+  dataverse: new DataverseClient({ apiUrl: api, token: tokenProviderFor(api, { IBAL_CLIENT_ID: SANDBOX_REVIEW_SERVICE_APP.clientId, IBAL_CLIENT_SECRET: SANDBOX_REVIEW_SERVICE_APP.clientSecret }) }),
+  ivTokens: iv.tokenProvider(origin), webhookKey: keys.webhookKey, sealKey: keys.sealKey, organizationHost: new URL(origin).host,
+  ivBackoffBaseMs: 200, log: (line) => process.stderr.write(line),
+});
+routes.reviewService = reviewService;
+routes.app = appServer({ root: resolve('.'), emulator, iv });
 
-// Environment variable values, as an admin sets them after import; the IV endpoint is this sandbox.
+// After import an admin sets the environment variables and points the solution's webhook at the hosted service.
 const settings = loadSandboxSettings(resolve(process.env.IBAL_SANDBOX_SETTINGS ?? join('sandbox', 'settings.json')));
-// The job and the sandbox's own set-up sign in as the job's application user, as a scheduled job would.
-const client = new DataverseClient({ apiUrl: api, token: tokenProviderFor(api) });
-for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ibal_TokenBrokerUrl: `${origin}/broker`, ibal_BrokerClientId: 'sandbox', ...settings.environmentVariables })) {
-  const [definition] = await client.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
-  const [existing] = await client.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
+const admin = new DataverseClient({ apiUrl: api, token: async () => emulator.issueToken('admin@sandbox.local') });
+for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ...settings.environmentVariables })) {
+  const [definition] = await admin.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
+  const [existing] = await admin.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
   const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${String(definition!.environmentvariabledefinitionid)})` };
-  if (existing) await client.request('PATCH', `environmentvariablevalues(${String(existing.environmentvariablevalueid)})`, row, { 'If-Match': '*' });
-  else await client.request('POST', 'environmentvariablevalues', row);
+  if (existing) await admin.request('PATCH', `environmentvariablevalues(${String(existing.environmentvariablevalueid)})`, row, { 'If-Match': '*' });
+  else await admin.request('POST', 'environmentvariablevalues', row);
 }
+for (const endpoint of await admin.retrieveAll('serviceendpoints?$select=serviceendpointid')) {
+  await admin.request('PATCH', `serviceendpoints(${String(endpoint.serviceendpointid)})`, { url: `${origin}${REVIEW_SERVICE_PATH}dataverse`, authtype: AUTH_TYPES.httpHeader,
+    authvalue: `<settings><setting name="x-ibal-webhook-key" value="${keys.webhookKey}" /></settings>` }, { 'If-Match': '*' });
+}
+// The job signs in as its own application user, as a scheduled job would.
+const client = new DataverseClient({ apiUrl: api, token: tokenProviderFor(api) });
 
 const weeksDir = join(dataDir, 'weeks');
 const fresh = !existsSync(weeksDir);
@@ -80,6 +101,15 @@ process.stdout.write(`\nInventory Balance sandbox: ${origin}/\n`
   + `    (tokens: ${origin}/${iv.tenantId}/oauth2/v2.0/token, then ${origin}/securityservice/token; client ${iv.clientId})\n`
   + 'Press Ctrl+C to stop. Data stays in sandbox/.data (delete it to start over).\n');
 
-const stop = () => { clearInterval(ivClock); void listening.close().then(() => emulator.close()).finally(() => process.exit(0)); };
+// The service's follow-up: unfinished requests taken up, posted lines followed to D365, stuck ones marked.
+const followUpSeconds = Number(process.env.IBAL_FOLLOW_UP_SECONDS ?? 30);
+const followUp = followUpSeconds > 0 ? setInterval(() => void reviewService.followUp().catch((e: Error) => process.stderr.write(`follow-up: ${e.message}\n`)), followUpSeconds * 1000) : undefined;
+void reviewService.resumeUnfinished().catch((e: Error) => process.stderr.write(`review service: ${e.message}\n`));
+
+const stop = () => {
+  clearInterval(ivClock);
+  if (followUp) clearInterval(followUp);
+  void reviewService.idle().then(() => listening.close()).then(() => emulator.close()).finally(() => process.exit(0));
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -16,7 +16,8 @@ import { attributesOf, childrenOf, elementOf, ordered, parseOrdered, xmlDocument
 const FIXED_TIME = new Date('2026-01-01T00:00:00Z');
 
 /** RootComponent type codes (solution.md §1.3). */
-const COMPONENT = { entity: 1, role: 20, savedQuery: 26, chart: 59, webResource: 61, siteMap: 62, control: 66, fieldSecurityProfile: 70, appModule: 80, environmentVariable: 380 } as const;
+const COMPONENT = { entity: 1, role: 20, savedQuery: 26, chart: 59, webResource: 61, siteMap: 62, control: 66, fieldSecurityProfile: 70, appModule: 80,
+  sdkMessageProcessingStep: 92, serviceEndpoint: 95, environmentVariable: 380 } as const;
 
 export interface BuiltFile { path: string; bytes: Uint8Array }
 
@@ -122,6 +123,11 @@ export function packSolution(src: string, version: string, extra: ExtraComponent
     return readXml(join(src, 'AppModules', name, 'AppModule.xml')).filter((n) => 'AppModule' in n);
   });
   for (const v of Object.values(ENVIRONMENT_VARIABLES)) roots.push({ type: String(COMPONENT.environmentVariable), schemaName: v.schemaName });
+  // The review service's webhook: its service endpoint and the steps that call it (the admin sets its URL and key).
+  const serviceEndpoints = xmlFiles(join(src, 'ServiceEndpoints')).flatMap((f) => readXml(join(src, 'ServiceEndpoints', f)).filter((n) => 'ServiceEndpoint' in n));
+  for (const endpoint of serviceEndpoints) roots.push({ type: String(COMPONENT.serviceEndpoint), id: attributesOf(endpoint).ServiceEndpointId ?? '' });
+  const steps = xmlFiles(join(src, 'SdkMessageProcessingSteps')).flatMap((f) => readXml(join(src, 'SdkMessageProcessingSteps', f)).filter((n) => 'SdkMessageProcessingStep' in n));
+  for (const step of steps) roots.push({ type: String(COMPONENT.sdkMessageProcessingStep), id: attributesOf(step).SdkMessageProcessingStepId ?? '' });
 
   const webResources = (extra.webResources ?? []).map((w) => {
     roots.push({ type: String(COMPONENT.webResource), schemaName: w.name });
@@ -150,6 +156,8 @@ export function packSolution(src: string, version: string, extra: ExtraComponent
     } })[0]!)),
     elementOf('CustomControls', controls.map((c) => ordered({ CustomControl: { Name: c.name, FileName: `/Controls/${c.name}/ControlManifest.xml` } })[0]!)),
     elementOf('SolutionPluginAssemblies', []),
+    elementOf('SdkMessageProcessingSteps', steps),
+    elementOf('ServiceEndpoints', serviceEndpoints),
     elementOf('AppModuleSiteMaps', siteMaps),
     elementOf('AppModules', appModules),
     elementOf('EntityDataProviders', []),

@@ -1,8 +1,17 @@
 /**
  * The solution's environment variables (issue "Dataverse solution"): what an admin sets after import, and what the
- * web resources read to post to Inventory Visibility.
+ * review service reads to post to Inventory Visibility.
  */
 import { PUBLISHER } from './schema.js';
+
+/**
+ * The tables and columns where IV keeps its adjustment lines, as the review service reads them. The defaults are the
+ * sandbox's names for them; IV does not document its own.
+ */
+export const IV_LEDGER_TABLES_DEFAULT = {
+  lines: { entitySet: 'msdyn_inventoryadjustmentlines', lineId: 'msdyn_name', status: 'msdyn_status', aggregatedLine: '_msdyn_aggregatedline_value' },
+  aggregated: { entitySet: 'msdyn_inventoryaggregatedadjustmentlines', id: 'msdyn_inventoryaggregatedadjustmentlineid', status: 'msdyn_status', message: 'msdyn_message' },
+} as const;
 
 /** environmentvariabledefinition.type values. */
 export const ENVIRONMENT_VARIABLE_TYPES = { String: 100000000, Number: 100000001, Boolean: 100000002, JSON: 100000003 } as const;
@@ -34,12 +43,11 @@ export const ENVIRONMENT_VARIABLES = {
     'Pass createWithIVSync=true: IV creates the D365 adjustment journal as it posts', 'no'),
   d365JournalNameId: v('D365JournalNameId', 'D365 journal name', 'String',
     'Optional inventory adjustment journal name (fnoJournalNameId) IV uses for the journals it creates'),
-  tokenBrokerUrl: v('TokenBrokerUrl', 'Token broker URL', 'String',
-    'The service that issues IV tokens to the web resources (a client secret never goes into a web resource)'),
-  ivCallsThroughBroker: v('IVCallsThroughBroker', 'IV calls through the broker', 'Boolean',
-    'yes: the web resources send adjustment and status calls to the broker, which relays them to IV (when the IV gateway refuses cross-origin calls from Dynamics 365 pages)', 'no'),
-  brokerClientId: v('BrokerClientId', 'Broker sign-in app id', 'String',
-    'The Entra application (client) id the web resources sign in with, by single sign-on, to get the Dataverse token the broker checks'),
   approvalCommentAboveValue: v('ApprovalCommentAboveValue', 'Comment needed above value', 'Number',
     'Approving a correction worth more than this (absolute value) needs a confirming comment', '1000'),
+  ivLedgerTables: v('IVLedgerTables', 'IV adjustment line tables', 'JSON',
+    "Where Inventory Visibility keeps the lines it received, in Dataverse (its Adjustment Line and Aggregated Adjustment Line tables): the review service reads them before it resends a line and to follow a posted line to D365. Their logical names are not documented: check them in your environment (Tables, search 'Adjustment Line') and set them here.",
+    JSON.stringify(IV_LEDGER_TABLES_DEFAULT)),
+  attentionAfterMinutes: v('AttentionAfterMinutes', 'Needs attention after (minutes)', 'Number',
+    'A correction still Posting, or Posted but not synced to D365, after this many minutes is marked as needing attention', '240'),
 } as const satisfies Record<string, EnvironmentVariableDefinition>;

@@ -3,7 +3,7 @@
  * job (catch weight, fractions); unit costs 6; values 2. Values are decimals, not money columns: money needs a
  * currency and exchange-rate companions per table, and D365 valuation comes in the company's one currency.
  */
-import { REASON_CODES, REVIEW_STATUSES } from '../workflow.js';
+import { REASON_CODES, REVIEW_COMMANDS, REVIEW_STATUSES } from '../workflow.js';
 import {
   choice, choices, column, dateTime, decimal, defineTable, integer, lookup, memo, text, yesNo,
   type TableDefinition,
@@ -18,6 +18,10 @@ export const CLASSIFICATION = choices('Material', 'Timing', 'Immaterial');
 export const REVIEW_STATUS = choices(...REVIEW_STATUSES);
 export const REASON_CODE = choices(...REASON_CODES);
 export const BATCH_STATUS = choices('Draft', 'Posting', 'Posted', 'Partially posted', 'Failed');
+/** What a review request asks for: one choice per command of the review workflow (core/workflow.ts). */
+export const REQUEST_ACTION = choices(...REVIEW_COMMANDS.map((c) => c.label));
+/** Where a review request stands: the review service moves it; nobody else can. */
+export const REQUEST_STATUS = choices('Submitted', 'In progress', 'Completed', 'Completed with refusals', 'Refused', 'Failed');
 
 /** Key field columns shared by the discrepancy table, in the order of the reconcile output. */
 const keyColumns = {
@@ -128,6 +132,12 @@ export const discrepancy = defineTable({
     requestedOn: column('requested on', 'Count requested on', dateTime()),
     decidedBy: column('decided by', 'Approved or rejected by', lookup('systemuser'), { secured: true }),
     decidedOn: column('decided on', 'Approved or rejected on', dateTime(), { secured: true }),
+    countedBy: column('counted by', 'Counted by', lookup('systemuser')),
+    countedOn: column('counted on', 'Counted on', dateTime()),
+    approvalSeal: column('approval seal', 'Approval seal', text(100), { secured: true,
+      description: 'The review service\'s keyed hash of the figures as approved: a line whose figures changed after approval is refused at posting' }),
+    needsAttention: column('needs attention', 'Needs attention', text(400),
+      { description: 'Set by the IV status follow-up: why this line is stuck (in Posting, or Posted and not synced, for too long)' }),
     comment: column('comment', 'Comment', memo(4000)),
     postingBatch: column('posting batch', 'Posting batch', lookup(postingBatch.logicalName, 'Restrict')),
     ivLineId: column('iv line id', 'IV line id', text(100)),
@@ -154,5 +164,39 @@ export const thresholdRule = defineTable({
   },
 });
 
+/**
+ * A user's request to move discrepancies along the review workflow. Business users may only create and read these:
+ * Dataverse hands each new row, with who created it, to the review service (a webhook registered in the solution),
+ * which checks the caller's roles and each transition, carries it out as its own application user, and records the
+ * outcome here. Columns only the service sets are secured.
+ */
+export const reviewRequest = defineTable({
+  name: 'review request',
+  displayName: 'Review request',
+  pluralName: 'Review requests',
+  description: 'A request to count, approve, reject, explain, post or refresh discrepancies, carried out by the review service',
+  primaryName: { displayName: 'Request', maxLength: 200 },
+  columns: {
+    action: column('action', 'Action', choice(REQUEST_ACTION), { required: 'required' }),
+    discrepancies: column('discrepancies', 'Discrepancies', memo(100000), { description: 'The selected discrepancy ids, as a JSON array' }),
+    run: column('run', 'Snapshot run', lookup(snapshotRun.logicalName, 'RemoveLink'), { description: 'With no discrepancies selected: every line of this run the action applies to' }),
+    countedQuantities: column('counted quantities', 'Counted quantities', memo(100000), { description: 'Record count: the counted quantity per discrepancy id, as a JSON object' }),
+    reasonCode: column('reason code', 'Reason', choice(REASON_CODE)),
+    comment: column('comment', 'Comment', memo(4000)),
+    confirmedLines: column('confirmed lines', 'Confirmed lines', integer(), { description: 'Post: the number of lines the approver confirmed' }),
+    confirmedValue: column('confirmed value', 'Confirmed value (absolute)', value(), { description: 'Post: the absolute value the approver confirmed' }),
+    requestStatus: column('request status', 'Request status', choice(REQUEST_STATUS, REQUEST_STATUS[0]!.value), { required: 'required', secured: true }),
+    progress: column('progress', 'Progress', text(200), { secured: true }),
+    outcome: column('outcome', 'Outcome', memo(100000), { secured: true }),
+    changedCount: column('changed count', 'Changed', integer(), { secured: true }),
+    refusedCount: column('refused count', 'Refused', integer(), { secured: true }),
+    refusals: column('refusals', 'Refusals', memo(100000), { secured: true, description: 'Each refused discrepancy with the reason, as JSON' }),
+    postingBatch: column('posting batch', 'Posting batch', lookup(postingBatch.logicalName, 'RemoveLink'), { secured: true }),
+    leaseUntil: column('lease until', 'Processing lease until', dateTime(), { secured: true,
+      description: 'While the review service works on the request; a request left In progress past it is taken up again' }),
+    processedOn: column('processed on', 'Processed on', dateTime(), { secured: true }),
+  },
+});
+
 /** Every table of the solution, in dependency order (a lookup's target comes first). */
-export const TABLES: readonly TableDefinition[] = [snapshotRun, postingBatch, discrepancy, thresholdRule];
+export const TABLES: readonly TableDefinition[] = [snapshotRun, postingBatch, discrepancy, thresholdRule, reviewRequest];

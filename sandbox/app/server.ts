@@ -1,6 +1,6 @@
 /**
  * What the sandbox serves besides the emulators: the app shell and its model, the built web resources and control
- * (as Dataverse serves web resources), the sign-in stand-in, the token broker, and the demo switches (IV faults, the
+ * (as Dataverse serves web resources), the sign-in stand-in, and the demo switches (IV faults, the
  * IV ledger) the settings panel and the end-to-end tests use.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,7 +40,6 @@ export interface AppServerOptions {
   root: string;
   emulator: DataverseEmulator;
   iv: InventoryVisibilityEmulator;
-  broker: (request: PlainRequest) => Promise<PlainResponse>;
 }
 
 /** The app's routes; undefined for a request that is not theirs. */
@@ -59,10 +58,9 @@ export function appServer(options: AppServerOptions): (request: PlainRequest) =>
     if (path.startsWith('/webresources/ibal_/')) return file(join(root, 'out', 'webresources'), decodeURIComponent(path.slice('/webresources/ibal_/'.length)));
     if (path.startsWith('/controls/')) return file(join(root, 'out', 'controls'), decodeURIComponent(path.slice('/controls/'.length)));
     if (path === SIGN_IN_PATH) return signIn(emulator, request);
-    if (path.startsWith('/broker/')) return options.broker({ ...request, url: request.url.slice('/broker'.length) });
     if (path === '/sandbox/iv-faults' && request.method === 'POST') {
       const on = (JSON.parse(request.body || '{}') as { on?: boolean }).on === true;
-      iv.setFaults(on ? { share: 0.3, kinds: ['429', '500', 'slow', 'body500'], delayMs: 1500, retryAfterSeconds: 1, seed: Date.now() % 100000 } : undefined);
+      iv.setFaults(on ? { share: 0.3, kinds: ['429', '500', '500after', 'slow', 'body500'], delayMs: 1500, retryAfterSeconds: 1, seed: Date.now() % 100000 } : undefined);
       return json(200, { on });
     }
     if (path === '/sandbox/iv-ledger' && request.method === 'GET') {

@@ -3,6 +3,7 @@
  * product uses, with the documented wire shapes, and 400/501 naming anything else. `handle()` is the whole
  * emulator without a transport, so tests can call it in-process; `listen()` serves it on 127.0.0.1.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { seededRandom } from '../../core/random.js';
 import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
@@ -11,9 +12,10 @@ import { CODES, DataverseError, badRequest, notFound, notSupported } from './err
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { parseFetchXml, type ReadScope } from './fetchxml.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
-import { BASIC_USER, solutionRoles, type Depth, type RoleDefinition } from './roles.js';
+import { BASIC_USER, IV_READER, solutionRoles, type Depth, type RoleDefinition } from './roles.js';
 import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type Access, type FieldPermission, type SandboxTeam, type SandboxUser } from './security.js';
 import { Store, storedValue, type Row, type Value } from './store.js';
+import { CREATE_MESSAGE_ID, deliver, remoteExecutionContext, solutionWebhooks, type Delivery, type EndpointRow, type ServiceEndpointDefinition, type StepDefinition } from './webhooks.js';
 
 export const API_PATH = '/api/data/v9.2/';
 /** The sandbox's stand-in for Entra's token endpoint, for application users (client credentials). */
@@ -53,6 +55,10 @@ export interface EmulatorOptions {
   businessUnitId?: string;
   /** Column security; by default the profiles of the solution source in `solution/src`. */
   fieldPermissions?: readonly FieldPermission[];
+  /** Webhook registrations; by default the solution source's service endpoints and steps. */
+  webhooks?: { endpoints: ServiceEndpointDefinition[]; steps: StepDefinition[] };
+  /** How long a webhook may take to answer (Dataverse: 60 seconds). */
+  webhookTimeoutMs?: number;
 }
 
 /** The sandbox's teams: inventory controllers get their role through a team, as most companies assign roles. */
@@ -69,8 +75,14 @@ export const DEFAULT_USERS: SandboxUser[] = [
   { id: '00000000-0000-0000-0000-00000000a002', fullname: 'Avery Approver', domainname: 'approver@sandbox.local',
     roles: [BASIC_USER, 'Inventory Balance Approver'], fieldSecurityProfiles: ['Inventory Balance Approvers'] },
   { id: '00000000-0000-0000-0000-00000000a0a1', fullname: '# Inventory Balance reconcile job', domainname: 'ibal-job@sandbox.local',
-    roles: [SYSTEM_ADMINISTRATOR], application: { clientId: '00000000-0000-0000-0000-0000000c1a01', clientSecret: 'sandbox-job-secret' } },
+    roles: [BASIC_USER, 'Inventory Balance Reconcile Job'], application: { clientId: '00000000-0000-0000-0000-0000000c1a01', clientSecret: 'sandbox-job-secret' } },
+  { id: '00000000-0000-0000-0000-00000000a0a2', fullname: '# Inventory Balance review service', domainname: 'ibal-review@sandbox.local',
+    roles: [BASIC_USER, 'Inventory Balance Review Service', IV_READER], fieldSecurityProfiles: ['Inventory Balance Review Service'],
+    application: { clientId: '00000000-0000-0000-0000-0000000c1a02', clientSecret: 'sandbox-review-secret' } },
 ];
+
+/** The review service's application user (sandbox/start.ts and the tests run the service as it). */
+export const SANDBOX_REVIEW_SERVICE_APP = DEFAULT_USERS.find((u) => u.domainname === 'ibal-review@sandbox.local')!.application!;
 
 interface Prefer { representation: boolean; maxPageSize: number | undefined; annotations: string | undefined }
 
@@ -114,6 +126,11 @@ export class DataverseEmulator {
   private faults: FaultMode | undefined;
   private random: () => number = Math.random;
   private readonly security: Security;
+  private readonly webhookTimeoutMs: number;
+  /** Asynchronous steps run one after another, after the save, like system jobs. */
+  private asyncJobs: Promise<void> = Promise.resolve();
+  /** Every webhook call made, in order. */
+  readonly deliveries: Delivery[] = [];
   stats: EmulatorStats = { requests: 0, byRoute: {} };
 
   private constructor(readonly store: Store, options: EmulatorOptions) {
@@ -123,12 +140,33 @@ export class DataverseEmulator {
     this.businessUnitId = options.businessUnitId ?? '00000000-0000-0000-0000-0000000000b1';
     this.security = new Security(options.fieldPermissions ?? fieldPermissionsOf(join('solution', 'src')),
       options.roles ?? solutionRoles(join('solution', 'src')), this.teams, options.extraRoles ?? []);
+    this.webhookTimeoutMs = options.webhookTimeoutMs ?? 60000;
   }
 
   static async open(options: EmulatorOptions): Promise<DataverseEmulator> {
     const emulator = new DataverseEmulator(await Store.open(options.database), options);
     await emulator.store.seedSecurity(emulator.users, emulator.teams, emulator.security);
+    await emulator.store.seedWebhooks(options.webhooks ?? solutionWebhooks(join('solution', 'src')));
     return emulator;
+  }
+
+  /** Resolves when every asynchronous step queued so far has run. */
+  async webhooksSettled(): Promise<void> {
+    let current: Promise<void>;
+    do { current = this.asyncJobs; await current; } while (current !== this.asyncJobs);
+  }
+
+  /** Rows another service keeps in its own Dataverse tables (Inventory Visibility's adjustment lines), by id. */
+  async writeServiceRows(table: string, rows: readonly Row[]): Promise<void> {
+    const entity = entityByName.get(table);
+    if (!entity) throw new Error(`No table ${table} in the emulator`);
+    await this.store.exclusive(() => this.store.transaction(async () => {
+      const existing = await this.store.findMany(entity, [entity.primaryId], rows.map((r) => [String(r[entity.primaryId])]));
+      const inserts = rows.filter((r) => !existing.has(JSON.stringify([String(r[entity.primaryId])])));
+      const updates = rows.filter((r) => existing.has(JSON.stringify([String(r[entity.primaryId])])))
+        .map((r) => ({ existing: existing.get(JSON.stringify([String(r[entity.primaryId])]))!, changes: r }));
+      await this.store.writeMany(entity, inserts, updates, SERVICE_WRITER);
+    }));
   }
 
   /** Serves the emulator on 127.0.0.1 (port 0 picks a free one) and returns its API root URL. */
@@ -197,14 +235,19 @@ export class DataverseEmulator {
     const refused = this.refusal();
     if (refused) return this.json(refused.status, refused.body(), refused.headers);
     const late = this.faults !== undefined && this.faults.kinds.includes('timeout') && this.random() < this.faults.share / this.faults.kinds.length;
-    const response = await this.store.exclusive(async () => {
+    const answer = async (work: () => Promise<EmulatorResponse>) => {
       try {
-        return await this.route(request);
+        return await work();
       } catch (error) {
         if (error instanceof DataverseError) return this.json(error.status, error.body(), error.headers);
         return this.json(500, { error: { code: '0x80040216', message: `Unexpected emulator error: ${(error as Error).message}` } });
       }
-    });
+    };
+    // A create a synchronous webhook checks first is served in steps: the webhook runs between them, and may call back.
+    const checked = await this.store.exclusive(() => this.syncStepsFor(request));
+    const response = checked.length > 0
+      ? await answer(() => this.createWithSyncSteps(request, checked))
+      : await this.store.exclusive(() => answer(() => this.route(request)));
     // The work is done and committed; only the answer is late, as when a client gives up waiting.
     if (late) await new Promise((resolve) => setTimeout(resolve, this.faults!.delayMs));
     return response;
@@ -443,9 +486,83 @@ export class DataverseEmulator {
 
   private async create(entity: EntityMeta, request: EmulatorRequest, url: URL, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
     this.security.authorize(user, 'Create', entity);
+    // A plain POST with synchronous steps is served by createWithSyncSteps; here only a $batch part could carry one.
+    if ((await this.stepsOn(entity, 0)).length > 0) throw notSupported(`creating ${entity.logicalName} inside $batch or by upsert: its synchronous webhook runs on a plain POST only`);
     const values = await this.writtenValues(entity, this.bodyOf(request), 'create', user);
     const row = await this.store.transaction(() => this.store.insert(entity, values, user.id));
+    await this.queueAsyncSteps(entity, row, user);
     return this.written(entity, row, url, prefer, 201, user);
+  }
+
+  /** The enabled Create steps registered on a table, in the order Dataverse runs them (stage, then rank). */
+  private async stepsOn(entity: EntityMeta, mode: 0 | 1): Promise<Array<StepDefinition & { endpoint: EndpointRow & { name: string } }>> {
+    const rows = await this.store.all(`SELECT s.*, e.name AS endpointname, e.url, e.authtype, e.authvalue, e.contract FROM sdkmessageprocessingstep s
+      JOIN serviceendpoint e ON e.serviceendpointid = s.eventhandler WHERE s.primaryentity = ? AND s.mode = ? AND s.sdkmessageid = ? AND s.statecode = 0
+      ORDER BY s.stage, s.rank`, [entity.logicalName, mode, CREATE_MESSAGE_ID]);
+    return rows.map((r) => ({ id: String(r.sdkmessageprocessingstepid), name: String(r.name), primaryEntity: entity.logicalName, messageId: CREATE_MESSAGE_ID,
+      stage: Number(r.stage), mode, rank: Number(r.rank), eventHandler: String(r.eventhandler),
+      endpoint: { name: String(r.endpointname), url: r.url as string | null, authtype: r.authtype as number | null, authvalue: r.authvalue as string | null,
+        contract: r.contract as number | null } }));
+  }
+
+  /** The synchronous Create steps a request would run: a POST to an entity set that has any. */
+  private async syncStepsFor(request: EmulatorRequest): Promise<Awaited<ReturnType<DataverseEmulator['stepsOn']>>> {
+    if (request.method.toUpperCase() !== 'POST') return [];
+    const path = decodeURIComponent(new URL(request.url, this.baseUrl).pathname.slice(API_PATH.length));
+    const entity = entityBySet.get(path);
+    return entity ? this.stepsOn(entity, 0) : [];
+  }
+
+  /**
+   * A create checked by synchronous webhooks: the caller, privileges and values first; then each webhook with the
+   * context of the row about to be saved (a refusal saves nothing and answers with the service's message); then the save.
+   */
+  private async createWithSyncSteps(request: EmulatorRequest, steps: Awaited<ReturnType<DataverseEmulator['stepsOn']>>): Promise<EmulatorResponse> {
+    const url = new URL(request.url, this.baseUrl);
+    const entity = entityBySet.get(decodeURIComponent(url.pathname.slice(API_PATH.length)))!;
+    const prefer = preferOf(request.headers.prefer);
+    const { user, values } = await this.store.exclusive(async () => {
+      const caller = this.userOf(request);
+      this.security.authorize(caller, 'Create', entity);
+      return { user: caller, values: await this.writtenValues(entity, this.bodyOf(request), 'create', caller) };
+    });
+    const id = String(values[entity.primaryId] ?? randomUUID()).toLowerCase();
+    for (const step of steps) {
+      const context = remoteExecutionContext({ entity, id, values, step, userId: user.id, organizationId: this.organizationId,
+        organizationName: 'sandbox', businessUnitId: this.businessUnitId, correlationId: randomUUID() });
+      const result = await deliver(step.endpoint, context, this.webhookHeaders(entity, context), this.webhookTimeoutMs);
+      this.deliveries.push({ step: step.name, mode: 0, entityId: id, status: result.status, attempts: result.attempts, ...(result.error ? { error: result.error } : {}) });
+      if (typeof result.status === 'number' && result.status >= 200 && result.status < 300) continue;
+      throw new DataverseError(400, '0x80040265', refusalMessage(step.endpoint.name, result));
+    }
+    return this.store.exclusive(async () => {
+      const row = await this.store.transaction(() => this.store.insert(entity, { ...values, [entity.primaryId]: id }, user.id));
+      await this.queueAsyncSteps(entity, row, user);
+      return this.written(entity, row, url, prefer, 201, user);
+    });
+  }
+
+  private webhookHeaders(entity: EntityMeta, context: Record<string, unknown>): Record<string, string> {
+    return { 'x-ms-dynamics-organization': new URL(this.baseUrl).host, 'x-ms-dynamics-entity-name': entity.logicalName,
+      'x-ms-dynamics-request-name': 'Create', 'x-ms-correlation-request-id': String(context.CorrelationId) };
+  }
+
+  /** Queues the asynchronous Create steps of a saved row: they run after the answer, one after another. */
+  private async queueAsyncSteps(entity: EntityMeta, row: Row, user: SandboxUser): Promise<void> {
+    const steps = await this.stepsOn(entity, 1);
+    if (steps.length === 0) return;
+    const id = String(row[entity.primaryId]);
+    const values = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null));
+    for (const step of steps) {
+      this.asyncJobs = this.asyncJobs.then(async () => {
+        const context = remoteExecutionContext({ entity, id, values, step, userId: user.id, organizationId: this.organizationId,
+          organizationName: 'sandbox', businessUnitId: this.businessUnitId, correlationId: randomUUID() });
+        // The endpoint as it is when the job runs: an admin may have set its URL since.
+        const [endpoint] = await this.store.all('SELECT url, authtype, authvalue, contract FROM serviceendpoint WHERE serviceendpointid = ?', [step.eventHandler]);
+        const result = await deliver((endpoint ?? step.endpoint) as unknown as EndpointRow, context, this.webhookHeaders(entity, context), this.webhookTimeoutMs);
+        this.deliveries.push({ step: step.name, mode: 1, entityId: id, status: result.status, attempts: result.attempts, ...(result.error ? { error: result.error } : {}) });
+      }).catch(() => undefined);
+    }
   }
 
   /** PATCH: update, or create when the key has no row (upsert), with If-Match / If-None-Match as documented. */
@@ -460,6 +577,7 @@ export class DataverseEmulator {
       throw new DataverseError(412, CODES.versionMismatch, "The version of the existing record doesn't match the RowVersion property provided.");
     }
     const depth = this.security.authorize(user, existing ? 'Write' : 'Create', entity);
+    if (!existing && (await this.stepsOn(entity, 0)).length > 0) throw notSupported(`creating ${entity.logicalName} by upsert: its synchronous webhook runs on a plain POST only`);
     if (existing) this.checkRow(user, 'Write', entity, depth, existing);
     const values = await this.writtenValues(entity, body, existing ? 'update' : 'create', user);
     const row = await this.store.transaction(async () => {
@@ -489,6 +607,9 @@ export class DataverseEmulator {
 
   private async bulk(entity: EntityMeta, action: string, request: EmulatorRequest, user: SandboxUser): Promise<EmulatorResponse> {
     if (!['CreateMultiple', 'UpdateMultiple', 'UpsertMultiple'].includes(action)) throw notSupported(`the action ${action}`);
+    if (action !== 'UpdateMultiple' && ((await this.stepsOn(entity, 0)).length > 0 || (await this.stepsOn(entity, 1)).length > 0)) {
+      throw notSupported(`${action} on ${entity.logicalName}, whose creates run webhooks: create its rows one at a time`);
+    }
     if (action === 'CreateMultiple') this.security.authorize(user, 'Create', entity);
     const writeDepth = action === 'CreateMultiple' ? undefined : this.security.authorize(user, 'Write', entity);
     const body = this.bodyOf(request);
@@ -584,6 +705,11 @@ export class DataverseEmulator {
         continue;
       }
       if (property.includes('@')) throw notSupported(`the annotation '${property}' in a payload`);
+      if (property === entity.primaryId && operation === 'create' && typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+        // A create may choose the new row's id (a retried create then finds its first attempt: 412 duplicate).
+        values[property] = value.toLowerCase();
+        continue;
+      }
       const column = entity.columns.get(property);
       if (!column) throw badRequest(`The property '${property}' does not exist on type 'Microsoft.Dynamics.CRM.${entity.logicalName}'. Make sure to only use property names that are defined by the type.`);
       if (column.system || column.type.kind === 'lookup') {
@@ -687,7 +813,8 @@ export class DataverseEmulator {
     for (const name of wanted) {
       const column = entity.columns.get(name)!;
       const property = propertyOf(column);
-      const value = unreadable.has(name) ? null : row[name] ?? null;
+      // A webhook's key is written, never read back.
+      const value = unreadable.has(name) || (entity.logicalName === 'serviceendpoint' && name === 'authvalue') ? null : row[name] ?? null;
       out[property] = value;
       if (value === null) continue;
       if (annotate) {
@@ -744,6 +871,20 @@ export class DataverseEmulator {
 }
 
 type Key = { id: string } | { values: Record<string, Value> };
+
+/** Who writes rows another service keeps in Dataverse (its application user). */
+const SERVICE_WRITER = '00000000-0000-0000-0000-0000000001f0';
+
+/** What the caller sees when a synchronous webhook refuses: the service's own message where it gave one. */
+function refusalMessage(endpoint: string, result: { status: number | string; body: string; error?: string }): string {
+  if (typeof result.status !== 'number') return `The webhook '${endpoint}' could not be reached: ${result.error ?? result.status}. Nothing was saved.`;
+  try {
+    const body = JSON.parse(result.body) as { message?: unknown; error?: { message?: unknown } };
+    const message = typeof body.message === 'string' ? body.message : typeof body.error?.message === 'string' ? body.error.message : undefined;
+    if (message) return message;
+  } catch { /* not JSON: said below */ }
+  return `The webhook '${endpoint}' answered ${result.status}${result.body ? `: ${result.body.slice(0, 500)}` : ''}. Nothing was saved.`;
+}
 
 
 /** "POST ibal_discrepancies/UpsertMultiple", "GET ibal_discrepancies", … for the request counts. */

@@ -71,6 +71,17 @@ export const SYSTEM_TABLES: EntityMeta[] = [
   entity('teammembership', 'teammemberships', 'teammembershipid', 'Team', [column('systemuserid', { kind: 'guid' }, true), column('teamid', { kind: 'guid' }, true)]),
   entity('teamroles', 'teamrolescollection', 'teamroleid', 'Role', [column('teamid', { kind: 'guid' }, true), column('roleid', { kind: 'guid' }, true)],
     { primaryId: 'teamroleid' }),
+  // Webhook registrations (use-webhooks.md): the service endpoint's URL and key an admin sets after import, and the
+  // steps that call it. The key (authvalue) can be written, never read back.
+  entity('serviceendpoint', 'serviceendpoints', 'name', 'ServiceEndpoint', [column('name', text(256)), column('url', text(2000)),
+    column('contract', { kind: 'integer', min: 1, max: 10 }, true), column('authtype', { kind: 'integer', min: 1, max: 10 }),
+    column('authvalue', { kind: 'memo', maxLength: 4000 })]),
+  entity('sdkmessageprocessingstep', 'sdkmessageprocessingsteps', 'name', 'SdkMessageProcessingStep', [column('name', text(256), true),
+    column('stage', { kind: 'integer', min: 10, max: 40 }, true), column('mode', { kind: 'integer', min: 0, max: 1 }, true),
+    column('rank', { kind: 'integer', min: 0, max: 100 }, true), column('sdkmessageid', { kind: 'guid' }, true),
+    column('eventhandler', { kind: 'guid' }, true),
+    // Dataverse keeps the table on the step's message filter; the sandbox keeps its logical name.
+    column('primaryentity', text(100), true)]),
   entity('environmentvariabledefinition', 'environmentvariabledefinitions', 'schemaname', 'EnvironmentVariableDefinition', [
     column('schemaname', text(100)), column('displayname', text(100)), column('description', { kind: 'memo', maxLength: 2000 }),
     column('type', { kind: 'choice', choices: environmentVariableTypes }), column('defaultvalue', { kind: 'memo', maxLength: 2000 }),
@@ -81,7 +92,25 @@ export const SYSTEM_TABLES: EntityMeta[] = [
   ]),
 ];
 
-export const ENTITIES: EntityMeta[] = [...productTables, ...SYSTEM_TABLES];
+/**
+ * Inventory Visibility keeps the adjustment lines it receives, and the lines it aggregates them into, in Dataverse
+ * tables of its own (*Adjustment Line*, *Aggregated Adjustment Line*; iv_api.md §3.4). Their logical names are not
+ * documented: these are the sandbox's, and the review service reads whatever the ibal_IVLedgerTables environment
+ * variable names (its default names these).
+ */
+export const IV_TABLES = {
+  lines: entity('msdyn_inventoryadjustmentline', 'msdyn_inventoryadjustmentlines', 'msdyn_name', 'msdyn_InventoryAdjustmentLine', [
+    column('msdyn_name', text(100)), column('msdyn_externalreferenceid', text(100)), column('msdyn_productid', text(100)),
+    column('msdyn_quantity', { kind: 'decimal', precision: 6, min: -100000000000, max: 100000000000 }), column('msdyn_status', text(50)),
+    column('msdyn_aggregatedline', { kind: 'lookup', target: 'msdyn_inventoryaggregatedadjustmentline', onDelete: 'RemoveLink' }),
+  ]),
+  aggregated: entity('msdyn_inventoryaggregatedadjustmentline', 'msdyn_inventoryaggregatedadjustmentlines', 'msdyn_name', 'msdyn_InventoryAggregatedAdjustmentLine', [
+    column('msdyn_name', text(100)), column('msdyn_productid', text(100)), column('msdyn_status', text(50)), column('msdyn_journalid', text(50)),
+    column('msdyn_message', { kind: 'memo', maxLength: 4000 }),
+  ]),
+};
+
+export const ENTITIES: EntityMeta[] = [...productTables, ...SYSTEM_TABLES, IV_TABLES.aggregated, IV_TABLES.lines];
 
 export const entityBySet = new Map(ENTITIES.map((e) => [e.entitySetName, e]));
 export const entityByName = new Map(ENTITIES.map((e) => [e.logicalName, e]));

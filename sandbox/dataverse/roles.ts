@@ -35,7 +35,11 @@ const BASIC_USER_PRIVILEGES: Record<string, Depth> = {
   prvReadEnvironmentVariableDefinition: 'Global', prvReadEnvironmentVariableValue: 'Global', prvAppendToUser: 'Global',
 };
 
+/** Inventory Visibility's own role for reading its adjustment line tables (a sandbox stand-in: IV is not our solution). */
+export const IV_READER = 'Inventory Visibility reader';
+
 export const PLATFORM_ROLES: readonly RoleDefinition[] = [
+  { id: '6a0f1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', name: IV_READER, privileges: new Map([['prvReadmsdyn_InventoryAdjustmentLine', 'Global'], ['prvReadmsdyn_InventoryAggregatedAdjustmentLine', 'Global']]) },
   { id: SYSTEM_ADMINISTRATOR_ROLE_ID, name: SYSTEM_ADMINISTRATOR, privileges: new Map(), allPrivileges: true },
   { id: '4b46dcd6-0b9d-4c6a-9a5f-6f2b1b7d3a01', name: BASIC_USER, privileges: new Map(Object.entries(BASIC_USER_PRIVILEGES)) },
 ];

@@ -8,6 +8,7 @@ import { CODES, DataverseError, notFound, validation } from './errors.js';
 import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { normalizeDate, type QuerySpec } from './odata.js';
 import type { SandboxTeam, SandboxUser, Security } from './security.js';
+import type { ServiceEndpointDefinition, StepDefinition } from './webhooks.js';
 
 export type { SandboxUser } from './security.js';
 
@@ -75,6 +76,28 @@ export class Store {
       }
       for (const role of user.roles ?? []) await system('systemuserroles', { systemuserroleid: randomUUID(), systemuserid: user.id, roleid: security.role(role).id });
       for (const team of user.teams ?? []) await system('teammembership', { teammembershipid: randomUUID(), systemuserid: user.id, teamid: security.team(team).id });
+    }
+  }
+
+  /**
+   * The solution's webhook registrations: an endpoint keeps the URL and key an admin set (import leaves them as they
+   * are on an upgrade); the steps follow the solution.
+   */
+  async seedWebhooks(webhooks: { endpoints: readonly ServiceEndpointDefinition[]; steps: readonly StepDefinition[] }): Promise<void> {
+    const now = timestamp();
+    const insert = (table: string, values: Row) => {
+      const row: Row = { ...values, createdon: now, modifiedon: now, statecode: 0, statuscode: 1, versionnumber: this.version++ };
+      const columns = Object.keys(row);
+      return this.run(`INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => row[c]!));
+    };
+    for (const e of webhooks.endpoints) {
+      if ((await this.all('SELECT 1 FROM serviceendpoint WHERE serviceendpointid = ?', [e.id])).length > 0) continue;
+      await insert('serviceendpoint', { serviceendpointid: e.id, name: e.name, url: e.url, contract: e.contract, authtype: e.authType, authvalue: null });
+    }
+    await this.run('DELETE FROM sdkmessageprocessingstep');
+    for (const st of webhooks.steps) {
+      await insert('sdkmessageprocessingstep', { sdkmessageprocessingstepid: st.id, name: st.name, stage: st.stage, mode: st.mode, rank: st.rank,
+        sdkmessageid: st.messageId, eventhandler: st.eventHandler, primaryentity: st.primaryEntity });
     }
   }
 

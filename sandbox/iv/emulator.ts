@@ -2,10 +2,11 @@
  * A local stand-in for Inventory Visibility (DOMAIN.md §6, iv_api.md): the Entra-style token endpoint, the security
  * service exchange (optionally answering 307 first), and the adjustment bulk API with its line and aggregated-line
  * statuses. Status changes follow the emulator's clock, which tests advance; nothing happens by wall time.
- * Everything the documentation leaves open is decided here in one place and named in the README.
+ * Everything the documentation leaves open is decided here in one place and named in the README, always the harder
+ * way for the caller: a repeated line id is a new line (IV documents no de-duplication), and IV keeps its lines where
+ * the documentation says, in its Dataverse tables (the `mirror` hook), not behind a read API it does not document.
  */
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import {
   IV_ENTRA_SCOPE, adjustmentBulkSchema, securityTokenRequestSchema, type AdjustmentLine, type AggregatedStatus, type LineStatus,
 } from '../../core/iv.js';
@@ -28,18 +29,29 @@ export interface IvEmulatorOptions {
   /** Items whose journals fail to be created, or to post, in D365. */
   failCreate?: readonly string[];
   failPost?: readonly string[];
+  /**
+   * Where IV's Adjustment Line and Aggregated Adjustment Line rows are kept (its Dataverse tables): called with the
+   * lines and aggregated lines that changed, before the API answers.
+   */
+  mirror?: (change: { lines: readonly LedgerLine[]; aggregated: readonly AggregatedLine[] }) => Promise<void>;
 }
 
 export interface IvFaultMode {
   share: number;
-  kinds: ReadonlyArray<'429' | '500' | 'slow' | 'body500'>;
+  /**
+   * 429, 500 and body500 (HTTP 200 whose body says 500) refuse before any work; 500after keeps the lines and then
+   * answers 500; slow keeps them and answers after `delayMs`, past a client's patience.
+   */
+  kinds: ReadonlyArray<'429' | '500' | '500after' | 'slow' | 'body500'>;
   delayMs: number;
   retryAfterSeconds: number;
   seed: number;
 }
 
 export interface LedgerLine {
+  /** The caller's line id (`id` in the request); a repeated id makes another ledger line. */
   id: string;
+  /** IV's own id of the adjustment line. */
   lineId: string;
   line: AdjustmentLine;
   status: LineStatus;
@@ -81,7 +93,7 @@ export class InventoryVisibilityEmulator {
   private nowMs = Date.parse('2026-11-20T08:00:00Z');
   private entraTokens = new Map<string, number>();
   private accessTokens = new Map<string, number>();
-  private readonly lines = new Map<string, LedgerLine>();
+  private readonly lines: LedgerLine[] = [];
   private readonly aggregated = new Map<string, AggregatedLine>();
   private faults: IvFaultMode | undefined;
   private random: () => number = Math.random;
@@ -99,7 +111,10 @@ export class InventoryVisibilityEmulator {
     this.redirect = options.redirectSecurityService ?? true;
     this.failCreate = new Set(options.failCreate ?? []);
     this.failPost = new Set(options.failPost ?? []);
+    this.mirror = options.mirror;
   }
+
+  private readonly mirror: IvEmulatorOptions['mirror'];
 
   get now(): Date {
     return new Date(this.nowMs);
@@ -123,17 +138,19 @@ export class InventoryVisibilityEmulator {
     this.random = faults ? seededRandom(faults.seed) : Math.random;
   }
 
-  /** Moves the clock on and lets every job that falls due run, in order. */
-  advance(minutes: number): void {
+  /** Moves the clock on and lets every job that falls due run, in order; IV's tables follow. */
+  async advance(minutes: number): Promise<void> {
     const end = this.nowMs + minutes * 60000;
+    const changed = { lines: new Set<LedgerLine>(), aggregated: new Set<AggregatedLine>() };
     while (this.nowMs < end) {
       this.nowMs = Math.min(end, this.nowMs + 60000);
-      this.runJobs();
+      this.runJobs(changed);
     }
+    if (this.mirror && (changed.lines.size > 0 || changed.aggregated.size > 0)) await this.mirror({ lines: [...changed.lines], aggregated: [...changed.aggregated] });
   }
 
   ledger(): { lines: LedgerLine[]; aggregated: AggregatedLine[] } {
-    return { lines: [...this.lines.values()], aggregated: [...this.aggregated.values()] };
+    return { lines: [...this.lines], aggregated: [...this.aggregated.values()] };
   }
 
   /** Serves the emulator on 127.0.0.1 (port 0 picks a free one) and returns its origin. */
@@ -154,7 +171,7 @@ export class InventoryVisibilityEmulator {
       return this.redirect ? { status: 307, headers: { Location: '/securityservice/regional/token' }, body: '' } : this.securityToken(request);
     }
     if (method === 'POST' && url.pathname === '/securityservice/regional/token') return this.securityToken(request);
-    const api = /^\/api\/environment\/([^/]+)\/transaction\/adjustment\/(bulk|lines|aggregatedlines)$/.exec(url.pathname);
+    const api = /^\/api\/environment\/([^/]+)\/transaction\/adjustment\/(bulk)$/.exec(url.pathname);
     if (!api) return failure(404, `No IV API at ${method} ${url.pathname}`);
     if (api[1] !== this.environmentId) return failure(404, `Environment ${api[1]} is not served here`);
     const unauthorized = this.checkToken(request);
@@ -163,8 +180,6 @@ export class InventoryVisibilityEmulator {
       return failure(400, `Api-Version ${request.headers['api-version']} is not supported by this API; use 1.0`);
     }
     if (api[2] === 'bulk' && method === 'POST') return this.bulk(request, url.searchParams.get('createWithIVSync'));
-    if (api[2] === 'lines' && method === 'GET') return this.readLines(url.searchParams.get('ids'));
-    if (api[2] === 'aggregatedlines' && method === 'GET') return json(200, [...this.aggregated.values()].map((a) => this.aggregatedView(a)));
     return failure(405, `${method} is not allowed on ${url.pathname}`);
   }
 
@@ -227,23 +242,14 @@ export class InventoryVisibilityEmulator {
     const lines = parsed.data;
     if (lines.length > this.maxLines) return failure(400, `At most ${this.maxLines} lines per call; this call has ${lines.length}`);
     this.stats.linesReceived += lines.length;
-    // All or nothing: a repeated id must carry the same content, or nothing of the call is kept.
-    const seen = new Map<string, AdjustmentLine>();
-    for (const line of lines) {
-      const earlier = this.lines.get(line.id)?.line ?? seen.get(line.id);
-      if (earlier && !isDeepStrictEqual(earlier, line)) return failure(400, `Line id ${line.id} was already posted with different content`);
-      seen.set(line.id, line);
-    }
-    const results = lines.map((line) => {
-      const known = this.lines.get(line.id);
-      if (known) return { id: line.id, lineId: known.lineId, processingStatus: 'success', statusCode: 200, message: 'Already received; not applied again' };
-      const entry: LedgerLine = { id: line.id, lineId: randomUUID(), line, status: 'Created', since: this.nowMs, aggregatedLineId: undefined };
-      if (createWithIVSync === 'true') entry.status = 'IVPosted';
-      this.lines.set(line.id, entry);
-      return { id: line.id, lineId: entry.lineId, processingStatus: 'success', statusCode: 200, message: '' };
-    });
+    // Every line is kept, a repeated id too: IV documents no de-duplication, so the emulator does none.
+    const entries = lines.map((line): LedgerLine => ({ id: line.id, lineId: randomUUID(), line, status: createWithIVSync === 'true' ? 'IVPosted' : 'Created',
+      since: this.nowMs, aggregatedLineId: undefined }));
+    this.lines.push(...entries);
+    if (this.mirror) await this.mirror({ lines: entries, aggregated: [] });
+    if (fault === '500after') return failure(500, 'Internal server error (injected fault, after the lines were kept)');
     if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, this.faults!.delayMs));
-    return json(200, results);
+    return json(200, entries.map((e) => ({ id: e.id, lineId: e.lineId, processingStatus: 'success', statusCode: 200, message: '' })));
   }
 
   private pickFault(): IvFaultMode['kinds'][number] | undefined {
@@ -253,29 +259,13 @@ export class InventoryVisibilityEmulator {
     return this.faults.kinds[Math.floor((roll / this.faults.share) * this.faults.kinds.length)];
   }
 
-  private readLines(ids: string | null): IvResponse {
-    const wanted = ids === null ? [...this.lines.keys()] : ids.split(',').map((s) => s.trim()).filter(Boolean);
-    return json(200, wanted.flatMap((id) => {
-      const entry = this.lines.get(id);
-      if (!entry) return [];
-      const aggregate = entry.aggregatedLineId ? this.aggregated.get(entry.aggregatedLineId) : undefined;
-      return [{ id, lineId: entry.lineId, status: entry.status, productId: entry.line.productId, quantity: entry.line.quantity,
-        aggregatedLineId: entry.aggregatedLineId ?? null, aggregatedStatus: aggregate?.status ?? null, message: aggregate?.message ?? null }];
-    }));
-  }
-
-  private aggregatedView(a: AggregatedLine): Record<string, unknown> {
-    return { aggregatedLineId: a.aggregatedLineId, organizationId: a.organizationId, productId: a.productId, dimensions: a.dimensions,
-      quantity: a.quantity, lineIds: a.lineIds, status: a.status, journalId: a.journalId ?? null, message: a.message ?? null };
-  }
-
   /** The IV sync, aggregation, D365 sync and posting jobs, each when its time has come. */
-  private runJobs(): void {
+  private runJobs(changed: { lines: Set<LedgerLine>; aggregated: Set<AggregatedLine> }): void {
     const due = (since: number, minutes: number) => this.nowMs - since >= minutes * 60000;
-    for (const entry of this.lines.values()) {
-      if (entry.status === 'Created' && due(entry.since, STEP_MINUTES.ivSync)) { entry.status = 'IVPosted'; entry.since = this.nowMs; }
+    for (const entry of this.lines) {
+      if (entry.status === 'Created' && due(entry.since, STEP_MINUTES.ivSync)) { entry.status = 'IVPosted'; entry.since = this.nowMs; changed.lines.add(entry); }
     }
-    const ready = [...this.lines.values()].filter((e) => e.status === 'IVPosted' && due(e.since, STEP_MINUTES.aggregate));
+    const ready = this.lines.filter((e) => e.status === 'IVPosted' && due(e.since, STEP_MINUTES.aggregate));
     const groups = new Map<string, LedgerLine[]>();
     for (const entry of ready) {
       const l = entry.line;
@@ -290,9 +280,11 @@ export class InventoryVisibilityEmulator {
         status: quantity === 0 ? 'DoNotSync' : 'Created', since: this.nowMs, journalId: undefined, message: undefined,
       };
       this.aggregated.set(aggregate.aggregatedLineId, aggregate);
-      for (const m of members) { m.status = 'Aggregated'; m.since = this.nowMs; m.aggregatedLineId = aggregate.aggregatedLineId; }
+      changed.aggregated.add(aggregate);
+      for (const m of members) { m.status = 'Aggregated'; m.since = this.nowMs; m.aggregatedLineId = aggregate.aggregatedLineId; changed.lines.add(m); }
     }
     for (const a of this.aggregated.values()) {
+      const before = a.status;
       if (a.status === 'Created' && due(a.since, STEP_MINUTES.enqueue)) { a.status = 'FnOSyncEnqueued'; a.since = this.nowMs; }
       else if (a.status === 'FnOSyncEnqueued' && due(a.since, STEP_MINUTES.create)) {
         a.since = this.nowMs;
@@ -303,6 +295,7 @@ export class InventoryVisibilityEmulator {
         if (this.failPost.has(a.productId)) { a.status = 'FnOTransPostError'; a.message = `Journal ${a.journalId}: posting failed for item ${a.productId}`; }
         else a.status = 'FnOTransPosted';
       }
+      if (a.status !== before) changed.aggregated.add(a);
     }
   }
 }

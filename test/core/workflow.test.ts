@@ -9,7 +9,7 @@ describe('review workflow', () => {
     const requested = transition(subject(), { kind: 'requestCount' }, settings);
     expect(requested).toEqual({ ok: true, changes: { status: 'Count requested', stamp: 'requested' } });
     expect(transition(subject({ status: 'Count requested' }), { kind: 'recordCount', countedQty: 93 }, settings))
-      .toEqual({ ok: true, changes: { status: 'Counted', countedQty: 93 } });
+      .toEqual({ ok: true, changes: { status: 'Counted', countedQty: 93, stamp: 'counted' } });
     // Counted 93 against 100 in D365: the correction is -7, worth 28.
     expect(transition(subject({ status: 'Counted', countedQty: 93 }), { kind: 'approve', reasonCode: 'Shrink' }, settings))
       .toEqual({ ok: true, changes: { status: 'Approved', correctionQty: -7, reasonCode: 'Shrink', stamp: 'decided' } });

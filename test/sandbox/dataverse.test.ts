@@ -322,21 +322,27 @@ describe('Dataverse emulator: who may do what', () => {
     expect((await call('POST', 'roles', { name: 'Made up' })).status).toBe(400);
   });
 
-  it("enforces the solution's column security: a reviewer cannot set the correction, an approver can", async () => {
+  it("enforces the solution's column security on writes and reads: only the review service's profile sets the approval", async () => {
     const run = await createRun();
     const created = await call('POST', 'ibal_discrepancies', discrepancy(run.id, 'SEC-1'), { Prefer: 'return=representation' });
     const id = created.json.ibal_discrepancyid as string;
-    const asReviewer = await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, as('reviewer@sandbox.local'));
-    expect(asReviewer.status).toBe(403);
-    expect(asReviewer.json.error).toMatchObject({ code: '0x8004f507', message: expect.stringContaining('ibal_correctionqty') });
+    // The job's application user may write discrepancies, but holds no column security profile.
+    const asJob = await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, as('ibal-job@sandbox.local'));
+    expect(asJob.status).toBe(403);
+    expect(asJob.json.error).toMatchObject({ code: '0x8004f507', message: expect.stringContaining('ibal_correctionqty') });
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 7 }, as('ibal-job@sandbox.local'))).status).toBe(204);
+    // A reviewer cannot write discrepancies at all; the review service's user sets the correction.
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 8 }, as('reviewer@sandbox.local'))).json.error.code).toBe('0x80040220');
+    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, as('ibal-review@sandbox.local'))).status).toBe(204);
+    // Reading: the reviewer's profile reads the correction; the job's user, without a profile, gets null.
+    const select = `ibal_discrepancies(${id})?$select=ibal_correctionqty,ibal_countedqty`;
+    expect((await call('GET', select, undefined, as('reviewer@sandbox.local'))).json).toMatchObject({ ibal_correctionqty: 4, ibal_countedqty: 7 });
+    expect((await call('GET', select, undefined, as('ibal-job@sandbox.local'))).json).toMatchObject({ ibal_correctionqty: null, ibal_countedqty: 7 });
     const createdByApprover = await call('POST', 'ibal_thresholdrules', { ibal_name: 'mine' }, as('approver@sandbox.local'));
     expect(createdByApprover.status).toBe(403);
     expect(createdByApprover.json.error).toMatchObject({ code: '0x80040220', message: expect.stringContaining('is missing prvCreateibal_ThresholdRule privilege') });
-    // The reviewer may still change what is not secured, and the approver may set the correction.
-    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_countedqty: 7 }, as('reviewer@sandbox.local'))).status).toBe(204);
-    expect((await call('PATCH', `ibal_discrepancies(${id})`, { ibal_correctionqty: 4 }, as('approver@sandbox.local'))).status).toBe(204);
-    expect((await call('GET', `ibal_discrepancies(${id})?$select=ibal_correctionqty,ibal_countedqty`)).json).toMatchObject({ ibal_correctionqty: 4, ibal_countedqty: 7 });
   });
+
 });
 
 describe('Dataverse emulator: FetchXML', () => {

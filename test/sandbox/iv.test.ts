@@ -61,22 +61,35 @@ describe('IV adjustment bulk API', () => {
     expect((await post([line('a', 'A', 1)])).status).toBe(401);
     const token = await accessToken();
     expect((await post([line('a', 'A', 1)], token)).status).toBe(200);
-    iv.advance(61);
+    await iv.advance(61);
     expect((await post([line('b', 'A', 1)], token)).body).toEqual({ statusCode: 401, message: 'Unauthorized: the token has expired' });
   });
 
-  it('records each line once under its id: a repeat with the same content is not counted twice, a changed one is refused', async () => {
+  it('keeps every line it receives, a repeated id too: IV documents no de-duplication, so a caller must not rely on one', async () => {
     const token = await accessToken();
     const first = await post([line('c1', 'A', -3), line('c2', 'B', 4)], token);
     expect(adjustmentBulkResponseSchema.parse(first.body)).toEqual([
       { id: 'c1', lineId: expect.any(String), processingStatus: 'success', statusCode: 200, message: '' },
       { id: 'c2', lineId: expect.any(String), processingStatus: 'success', statusCode: 200, message: '' }]);
     const again = await post([line('c1', 'A', -3)], token);
-    expect(again.body[0]).toMatchObject({ id: 'c1', lineId: first.body[0].lineId, message: 'Already received; not applied again' });
-    expect(iv.ledger().lines).toHaveLength(2);
-    const changed = await post([line('c3', 'C', 1), line('c1', 'A', -30)], token);
-    expect(changed).toEqual({ status: 400, body: { statusCode: 400, message: 'Line id c1 was already posted with different content' } });
-    expect(iv.ledger().lines.map((l) => l.id)).toEqual(['c1', 'c2']);
+    expect(again.body[0].lineId).not.toBe(first.body[0].lineId);
+    expect(iv.ledger().lines.map((l) => l.id)).toEqual(['c1', 'c2', 'c1']);
+  });
+
+  it('keeps its lines in its own Dataverse tables as it receives them, and their statuses as they move', async () => {
+    const kept: Array<{ lines: string[]; aggregated: string[] }> = [];
+    const mirrored = new InventoryVisibilityEmulator({ mirror: async (change) => { kept.push({ lines: change.lines.map((l) => `${l.id}:${l.status}`), aggregated: change.aggregated.map((a) => a.status) }); } });
+    const origin = await mirrored.listen();
+    try {
+      const token = await mirrored.tokenProvider(origin).token();
+      await fetch(`${origin}/api/environment/${mirrored.environmentId}/transaction/adjustment/bulk`, { method: 'POST', headers: { Authorization: `Bearer ${token}` },
+        body: JSON.stringify([line('m1', 'A', -1)]) });
+      expect(kept).toEqual([{ lines: ['m1:Created'], aggregated: [] }]);
+      await mirrored.advance(6);
+      expect(kept.at(-1)).toEqual({ lines: ['m1:Aggregated'], aggregated: ['Created'] });
+    } finally {
+      await mirrored.close();
+    }
   });
 
   it('refuses the fno data source, too many lines, malformed lines and other API versions', async () => {
@@ -99,31 +112,27 @@ describe('IV line statuses on the emulator clock', () => {
     await post([line('s6', 'A', 7, '12')], token);
     await post([line('s7', 'BADPOST', 2)], token, '?createWithIVSync=true');
     expect(statuses()).toMatchObject({ s1: 'Created', s7: 'IVPosted' });
-    iv.advance(5);
+    await iv.advance(5);
     expect(statuses().s1).toBe('IVPosted');
-    iv.advance(1);
+    await iv.advance(1);
     expect(new Set(Object.values(statuses()))).toEqual(new Set(['Aggregated']));
     const byProduct = (product: string, location = '11') => iv.ledger().aggregated.find((a) => a.productId === product && a.dimensions.locationId === location)!;
     expect(byProduct('A').quantity).toBe(-5); // s1 + s2, same dimensions
     expect(byProduct('A', '12').quantity).toBe(7);
     expect(byProduct('B').status).toBe('DoNotSync'); // +5 and -5 net to zero
-    iv.advance(5);
+    await iv.advance(5);
     expect(byProduct('A').status).toBe('FnOSyncEnqueued');
-    iv.advance(1);
+    await iv.advance(1);
     expect([byProduct('A').status, byProduct('BADCREATE').status]).toEqual(['FnOTransCreated', 'FnOTransCreateError']);
-    iv.advance(5);
+    await iv.advance(5);
     expect([byProduct('A').status, byProduct('BADPOST').status]).toEqual(['FnOTransPosted', 'FnOTransPostError']);
     expect(byProduct('A').journalId).toMatch(/^IAJ-/);
   });
 
-  it('tells a client the status of the lines it posted', async () => {
+  it('has no read API for lines (IV documents none): their statuses are in its Dataverse tables', async () => {
     const token = await accessToken();
-    await post([line('r1', 'A', 1), line('r2', 'B', 2)], token);
-    iv.advance(12);
-    const response = await fetch(`${base}/api/environment/${iv.environmentId}/transaction/adjustment/lines?ids=r1,r2,unknown`, { headers: { Authorization: `Bearer ${token}` } });
-    expect(await response.json()).toEqual([
-      expect.objectContaining({ id: 'r1', status: 'Aggregated', aggregatedStatus: 'FnOTransCreated' }),
-      expect.objectContaining({ id: 'r2', status: 'Aggregated', aggregatedStatus: 'FnOTransCreated' })]);
+    const response = await fetch(`${base}/api/environment/${iv.environmentId}/transaction/adjustment/lines?ids=r1`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(404);
   });
 });
 
@@ -142,7 +151,14 @@ describe('IV fault modes', () => {
     expect(iv.ledger().lines).toEqual([]);
   });
 
-  it('answers late but keeps the lines when slow, so a retry must not count them twice', async () => {
+  it('answers 500 after keeping the lines with 500after: the caller cannot tell from the answer', async () => {
+    const token = await accessToken();
+    iv.setFaults({ share: 1, kinds: ['500after'], delayMs: 0, retryAfterSeconds: 0, seed: 1 });
+    expect((await post([line('after1', 'A', 1)], token)).status).toBe(500);
+    expect(iv.ledger().lines.map((l) => l.id)).toEqual(['after1']);
+  });
+
+  it('answers late but keeps the lines when slow: a blind retry counts them twice', async () => {
     const token = await accessToken();
     iv.setFaults({ share: 1, kinds: ['slow'], delayMs: 300, retryAfterSeconds: 0, seed: 1 });
     const controller = new AbortController();
@@ -152,7 +168,8 @@ describe('IV fault modes', () => {
     clearTimeout(timer);
     iv.setFaults(undefined);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await post([line('slow1', 'A', 1)], token);
     expect(iv.ledger().lines.filter((l) => l.id === 'slow1')).toHaveLength(1);
+    await post([line('slow1', 'A', 1)], token);
+    expect(iv.ledger().lines.filter((l) => l.id === 'slow1')).toHaveLength(2);
   });
 });

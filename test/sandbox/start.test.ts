@@ -26,7 +26,7 @@ describe('npm start', () => {
       // The app's model is the solution's own: its sitemap and its views, read from solution/src.
       const model = await (await fetch(`${url}/app/model.json`)).json() as { sitemap: Array<{ items: Array<{ entity: string }> }>;
         tables: Record<string, { views: Array<{ name: string; isDefault: boolean }> }>; commands: Array<{ label: string }> };
-      expect(model.sitemap.flatMap((g) => g.items.map((i) => i.entity))).toEqual(['ibal_snapshotrun', 'ibal_discrepancy', 'ibal_postingbatch', 'ibal_thresholdrule']);
+      expect(model.sitemap.flatMap((g) => g.items.map((i) => i.entity))).toEqual(['ibal_snapshotrun', 'ibal_discrepancy', 'ibal_postingbatch', 'ibal_reviewrequest', 'ibal_thresholdrule']);
       expect(model.tables.ibal_discrepancy!.views[0]).toEqual(expect.objectContaining({ name: 'Material (latest run)', isDefault: true }));
       expect(model.commands.map((c) => c.label)).toContain('Post to Inventory Visibility');
       for (const asset of ['/app/shell.js', '/controls/bundle.js', '/webresources/ibal_/scripts/commands.js', '/webresources/ibal_/pages/review.html']) {
@@ -41,7 +41,10 @@ describe('npm start', () => {
       const material = runs.value.map((r) => r.ibal_materialcount);
       expect(material[3]!).toBeLessThan(material[0]!); // the sample story: things improve
       const values = await (await fetch(`${url}/api/data/v9.2/environmentvariablevalues?$select=schemaname,value`, asAdmin)).json() as { value: Array<{ schemaname: string; value: string }> };
-      expect(Object.fromEntries(values.value.map((v) => [v.schemaname, v.value]))).toMatchObject({ ibal_IVEndpoint: url, ibal_IVMaxLinesPerCall: '512', ibal_TokenBrokerUrl: `${url}/broker` });
+      expect(Object.fromEntries(values.value.map((v) => [v.schemaname, v.value]))).toMatchObject({ ibal_IVEndpoint: url, ibal_IVMaxLinesPerCall: '512' });
+      // The solution's webhook points at the review service the sandbox hosts, as an admin sets it after import.
+      const endpoints = await (await fetch(`${url}/api/data/v9.2/serviceendpoints?$select=url,authvalue`, asAdmin)).json() as { value: Array<{ url: string; authvalue: string | null }> };
+      expect(endpoints.value).toEqual([expect.objectContaining({ url: `${url}/review-service/dataverse`, authvalue: null })]);
     } finally {
       child.kill('SIGINT');
     }

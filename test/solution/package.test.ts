@@ -1,4 +1,4 @@
-import { TABLES, discrepancy, thresholdRule } from '../../core/dataverse/tables';
+import { TABLES, discrepancy, postingBatch, reviewRequest, snapshotRun, thresholdRule } from '../../core/dataverse/tables';
 import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../../core/dataverse/environment';
 import { PUBLISHER, SOLUTION_UNIQUE_NAME, allColumns, type ColumnDefinition, type TableDefinition } from '../../core/dataverse/schema';
 import { packSolution } from '../../solution/pack';
@@ -65,8 +65,11 @@ describe('solution manifest', () => {
   it('lists every table, role, profile, the app, its sitemap and every environment variable as root components', () => {
     const roots = list(solution.RootComponents.RootComponent).map((r: Xml) => `${r.type}:${r.schemaName ?? r.id}`);
     for (const table of TABLES) expect(roots).toContain(`1:${table.logicalName}`);
-    expect(roots.filter((r) => r.startsWith('20:'))).toHaveLength(3);
-    expect(roots.filter((r) => r.startsWith('70:'))).toHaveLength(2);
+    expect(roots.filter((r) => r.startsWith('20:'))).toHaveLength(5);
+    expect(roots.filter((r) => r.startsWith('70:'))).toHaveLength(3);
+    // The review service's webhook: its endpoint and the two steps on the review request's create.
+    expect(roots.filter((r) => r.startsWith('95:'))).toHaveLength(1);
+    expect(roots.filter((r) => r.startsWith('92:'))).toHaveLength(2);
     expect(roots).toEqual(expect.arrayContaining(['62:ibal_InventoryBalance', '80:ibal_InventoryBalance']));
     for (const v of Object.values(ENVIRONMENT_VARIABLES)) expect(roots).toContain(`380:${v.schemaName}`);
   });
@@ -184,7 +187,7 @@ describe('views and forms', () => {
     expect(sections.map((s: Xml) => s.labels.label.description)).toEqual(['Key', 'Quantities', 'Review', 'Inventory Visibility']);
     const onForm = new Set((JSON.stringify(form).match(/"datafieldname":"([^"]+)"/g) ?? []).map((f) => f.split(':')[1]!.replace(/"/g, '')));
     const missing = allColumns(discrepancy).map((c) => c.logicalName).filter((n) => !onForm.has(n));
-    expect(missing).toEqual(['ibal_keyhash', 'ibal_absolutevalue']);
+    expect(missing).toEqual(['ibal_keyhash', 'ibal_absolutevalue', 'ibal_approvalseal']);
   });
 });
 
@@ -193,16 +196,25 @@ describe('app, roles and security', () => {
   const privileges = (name: string): Set<string> =>
     new Set(list(roles.find((r: Xml) => r.name === name).RolePrivileges.RolePrivilege).map((p: Xml) => `${p.name}@${p.level}`));
 
-  it('grants each role more than the one below it, and only administrators change threshold rules', () => {
-    const reviewer = privileges('Inventory Balance Reviewer');
-    const approver = privileges('Inventory Balance Approver');
-    const admin = privileges('Inventory Balance Administrator');
-    for (const p of reviewer) expect(approver.has(p)).toBe(true);
-    for (const p of approver) expect(admin.has(p)).toBe(true);
+  it('lets business users only read and ask: no write or delete on the workflow\'s tables, their own review requests only', () => {
+    for (const name of ['Inventory Balance Reviewer', 'Inventory Balance Approver', 'Inventory Balance Administrator']) {
+      const held = privileges(name);
+      for (const table of [discrepancy, snapshotRun, postingBatch, reviewRequest]) {
+        for (const access of ['Write', 'Delete', 'Assign', 'Share']) {
+          expect([name, table.schemaName, access, [...held].some((p) => p.startsWith(`prv${access}${table.schemaName}@`))]).toEqual([name, table.schemaName, access, false]);
+        }
+      }
+    }
+    for (const name of ['Inventory Balance Reviewer', 'Inventory Balance Approver']) {
+      expect([...privileges(name)].filter((p) => p.includes(reviewRequest.schemaName)).sort())
+        .toEqual([`prvAppend${reviewRequest.schemaName}@Basic`, `prvCreate${reviewRequest.schemaName}@Basic`, `prvRead${reviewRequest.schemaName}@Basic`]);
+    }
     const writeRules = `prvWrite${thresholdRule.schemaName}@Global`;
-    expect([reviewer.has(writeRules), approver.has(writeRules), admin.has(writeRules)]).toEqual([false, false, true]);
-    expect(reviewer.has(`prvCreate${TABLES[1]!.schemaName}@Global`)).toBe(false);
-    expect(approver.has(`prvCreate${TABLES[1]!.schemaName}@Global`)).toBe(true);
+    expect(['Inventory Balance Reviewer', 'Inventory Balance Approver', 'Inventory Balance Administrator'].map((r) => privileges(r).has(writeRules))).toEqual([false, false, true]);
+    // Only the service's application user changes discrepancies and posting batches; only the job's writes runs.
+    expect(privileges('Inventory Balance Review Service').has(`prvWrite${discrepancy.schemaName}@Global`)).toBe(true);
+    expect(privileges('Inventory Balance Review Service').has(`prvWrite${snapshotRun.schemaName}@Global`)).toBe(false);
+    expect(privileges('Inventory Balance Reconcile Job').has(`prvWrite${postingBatch.schemaName}@Global`)).toBe(false);
   });
 
   it('names privileges only of tables in the solution or of environment variables', () => {
@@ -215,16 +227,18 @@ describe('app, roles and security', () => {
     }
   });
 
-  it('restricts the secured approval columns with column security profiles', () => {
-    const secured = allColumns(discrepancy).filter((c) => c.secured).map((c) => c.logicalName);
+  it('restricts the secured columns with column security: business users read them, only the review service sets them', () => {
+    const secured = [...allColumns(discrepancy), ...allColumns(reviewRequest)].filter((c) => c.secured).map((c) => c.logicalName);
     expect(secured.length).toBeGreaterThan(0);
     const profiles = list(customizations.FieldSecurityProfiles.FieldSecurityProfile);
-    const approvers = profiles.find((p: Xml) => p.name === 'Inventory Balance Approvers');
-    const permissions = list(approvers.FieldPermissions.FieldPermission);
-    expect(permissions.map((p: Xml) => p.AttributeName).sort()).toEqual([...secured].sort());
-    expect(permissions.every((p: Xml) => p.CanUpdate === '4')).toBe(true);
-    const reviewers = list(profiles.find((p: Xml) => p.name === 'Inventory Balance Reviewers').FieldPermissions.FieldPermission);
-    expect(reviewers.every((p: Xml) => p.CanRead === '4' && p.CanUpdate === '0')).toBe(true);
+    const permissions = (name: string) => list(profiles.find((p: Xml) => p.name === name).FieldPermissions.FieldPermission);
+    expect(permissions('Inventory Balance Review Service').map((p: Xml) => p.AttributeName).sort()).toEqual([...secured].sort());
+    expect(permissions('Inventory Balance Review Service').every((p: Xml) => p.CanUpdate === '4' && p.CanCreate === '4')).toBe(true);
+    for (const name of ['Inventory Balance Approvers', 'Inventory Balance Reviewers']) {
+      expect(permissions(name).map((p: Xml) => p.AttributeName).sort()).toEqual([...secured].sort());
+      expect(permissions(name).every((p: Xml) => p.CanUpdate === '0' && p.CanCreate === '0')).toBe(true);
+      expect(permissions(name).filter((p: Xml) => p.CanRead !== '4').map((p: Xml) => p.AttributeName)).toEqual(['ibal_approvalseal']);
+    }
   });
 
   it('builds the app from the four tables, its sitemap, views, forms and the three roles', () => {
@@ -232,7 +246,8 @@ describe('app, roles and security', () => {
     const components = list(app.AppModuleComponents.AppModuleComponent);
     for (const table of TABLES) expect(components).toContainEqual({ type: '1', schemaName: table.logicalName });
     expect(components).toContainEqual({ type: '62', schemaName: 'ibal_InventoryBalance' });
-    const roleIds = roles.map((r: Xml) => r.id);
+    // The app opens for the business roles; the job's and the service's application users do not use it.
+    const roleIds = roles.filter((r: Xml) => !/Reconcile Job|Review Service/.test(r.name)).map((r: Xml) => r.id);
     const mapped = list(app.AppModuleRoleMaps.Role).map((r: Xml) => r.id);
     for (const id of roleIds) expect(mapped).toContain(id);
     const viewIds = TABLES.flatMap((t) => list(entityOf(t).SavedQueries.savedqueries.savedquery).map((v: Xml) => v.savedqueryid));
@@ -242,7 +257,7 @@ describe('app, roles and security', () => {
   it('navigates to Snapshot runs, Discrepancies, Posting batches and Threshold rules', () => {
     const siteMap = customizations.AppModuleSiteMaps.AppModuleSiteMap.SiteMap;
     const subAreas = list(siteMap.Area.Group).flatMap((g: Xml) => list(g.SubArea));
-    expect(subAreas.map((s: Xml) => s.Titles.Title.Title)).toEqual(['Snapshot runs', 'Discrepancies', 'Posting batches', 'Threshold rules']);
+    expect(subAreas.map((s: Xml) => s.Titles.Title.Title)).toEqual(['Snapshot runs', 'Discrepancies', 'Posting batches', 'Review requests', 'Threshold rules']);
     expect(subAreas.map((s: Xml) => s.Entity).sort()).toEqual(TABLES.map((t) => t.logicalName).sort());
   });
 });

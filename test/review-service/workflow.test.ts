@@ -1,0 +1,39 @@
+import { ADMIN, APPROVER, REVIEWER, ReviewLoop } from '../helpers/review';
+
+/**
+ * The review workflow through the gate: users only create review requests; Dataverse's webhook hands them to the
+ * review service, which checks and carries them out as its application user (everything over HTTP on 127.0.0.1).
+ */
+let loop: ReviewLoop;
+beforeAll(async () => { loop = await ReviewLoop.start({ iv: { failCreate: ['SYNCFAIL'] } }); });
+afterAll(async () => { await loop.close(); });
+
+it('takes lines from New to Synced: counts by a reviewer, approval by an approver, one posting batch, IV status', async () => {
+  const { runId, ids } = await loop.seed([{ item: 'A1', d365Qty: 10, wmsQty: 6 }, { item: 'A2', d365Qty: 5, wmsQty: 3 }, { item: 'A3', d365Qty: 8, wmsQty: 8.5 }]);
+  const all = [ids.A1!, ids.A2!, ids.A3!];
+  expect(await loop.done(REVIEWER, { action: 'requestCount', discrepancyIds: all })).toMatchObject({ status: 'Completed', changed: 3 });
+  const reviewer = loop.dataverse.users.find((u) => u.domainname === REVIEWER)!;
+  expect((await loop.discrepancy(ids.A1!))._ibal_requestedby_value).toBe(reviewer.id);
+  const counted = await loop.done(REVIEWER, { action: 'recordCount', discrepancyIds: all, counts: { [ids.A1!]: 6, [ids.A2!]: 3 } });
+  expect(counted).toMatchObject({ status: 'Completed with refusals', changed: 2, refused: 1 });
+  expect(counted.outcome).toContain('A3 / 11: No counted quantity was entered for it.');
+  // Approving is the approver's: the correction is counted − D365 (6 − 10 = −4, 3 − 5 = −2).
+  const approved = await loop.done(APPROVER, { action: 'approve', discrepancyIds: [ids.A1!, ids.A2!], reasonCode: 'Shrink' });
+  expect(approved).toMatchObject({ status: 'Completed', changed: 2 });
+  const a1 = await loop.discrepancy(ids.A1!);
+  expect([a1.ibal_correctionqty, a1['ibal_reasoncode@OData.Community.Display.V1.FormattedValue'], a1._ibal_decidedby_value])
+    .toEqual([-4, 'Shrink', loop.dataverse.users.find((u) => u.domainname === APPROVER)!.id]);
+  // Post the run's approved lines after confirming their impact (6 units × 10).
+  const posted = await loop.done(APPROVER, { action: 'post', discrepancyIds: [], runId, confirmed: { lines: 2, absoluteValue: 60 } });
+  expect(posted).toMatchObject({ status: 'Completed', changed: 2 });
+  expect(loop.iv.ledger().lines.map((l) => [l.line.productId, l.line.quantity]).sort()).toEqual([['A1', -4], ['A2', -2]]);
+  expect(await loop.statusOf(ids.A1!)).toBe('Posted');
+  const batches = (await loop.call(ADMIN, 'GET', 'ibal_postingbatches')).json.value;
+  expect(batches).toHaveLength(1);
+  expect(batches[0]).toMatchObject({ ibal_linecount: 2, ibal_totalquantity: -6, ibal_totalabsolutevalue: 60, ibal_postedcount: 2 });
+  await loop.iv.advance(17);
+  const refreshed = await loop.done(APPROVER, { action: 'refreshIvStatus', discrepancyIds: [], runId });
+  expect(refreshed).toMatchObject({ status: 'Completed', changed: 2 });
+  expect([await loop.statusOf(ids.A1!), await loop.statusOf(ids.A2!)]).toEqual(['Synced', 'Synced']);
+  expect((await loop.call(ADMIN, 'GET', 'ibal_postingbatches')).json.value[0]).toMatchObject({ ibal_syncedcount: 2, ibal_postedcount: 0 });
+});
