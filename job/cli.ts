@@ -9,6 +9,7 @@ import { reconcile } from './reconcile.js';
 import { tokenProviderFor } from './dataverse/auth.js';
 import { DataverseClient } from './dataverse/client.js';
 import { DataverseTarget } from './dataverse/target.js';
+import { JOURNAL_USAGE, SNAPSHOT_USAGE, journalCommand, snapshotCommand } from './d365/commands.js';
 
 function dataverseTarget(url: string): DataverseTarget {
   const apiUrl = url.endsWith('/') ? url : `${url}/`;
@@ -28,7 +29,9 @@ export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [
   --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
 
        ibal broker    the token broker for the web resources (settings from the environment: README, "Hosting the token broker")
-`;
+
+${SNAPSHOT_USAGE}
+${JOURNAL_USAGE}`;
 
 export interface CliIo { stdout: (text: string) => void; stderr: (text: string) => void }
 
@@ -52,6 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
   }
+  if (command === 'snapshot') return snapshotCommand(rest, io);
+  if (command === 'journal') return journalCommand(rest, io);
   if (command !== 'reconcile') {
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);
     return 2;

@@ -37,6 +37,8 @@ export class D365Client {
   private readonly fetch: typeof fetch;
   /** Requests sent, retries included. */
   requestsSent = 0;
+  /** The Date header of D365's last answer: D365's own clock, which is how the snapshot's as-of is known. */
+  lastAnswerDate: string | undefined;
   retries = 0;
 
   constructor(private readonly options: D365ClientOptions) {
@@ -111,6 +113,8 @@ export class D365Client {
       });
       if (!response.ok) return { failure: await this.failure(response, label) };
       const text = await response.text();
+      const date = response.headers.get('Date');
+      if (date) this.lastAnswerDate = new Date(date).toISOString();
       return { value: { json: text === '' ? undefined : JSON.parse(text) as unknown, response } };
     });
   }

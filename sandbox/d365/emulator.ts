@@ -127,7 +127,7 @@ export class D365FinanceEmulator {
   /** The next executions started end Failed with these messages, one each. */
   failNextExecutions(...messages: string[]): void { this.failures.push(...messages); }
   /** Journal lines for this item fail from staging to target with the message (as a blocked item would). */
-  failItem(item: string, message: string): void { this.failingItems.set(item, message); }
+  failItem(item: string, message: string | undefined): void { if (message === undefined) this.failingItems.delete(item); else this.failingItems.set(item, message); }
 
   /** What D365's journal posting does to the journal: it is posted, and its lines can no longer change. */
   postJournal(type: JournalType, company: string, journalNumber: string): void {
