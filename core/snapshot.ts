@@ -79,5 +79,5 @@ export interface SnapshotManifest {
 
 /** `{date}` and `{asOf}` in a file name or URL. */
 export function expandAsOf(template: string, asOf: string): string {
-  return template.replaceAll('{date}', asOf.slice(0, 10)).replaceAll('{asOf}', asOf.replace(/[-:]/g, '').replace(/\.\d+/, ''));
+  return template.replace(/\{date\}/g, asOf.slice(0, 10)).replace(/\{asOf\}/g, asOf.replace(/[-:]/g, '').replace(/\.\d+/, ''));
 }

@@ -94,7 +94,7 @@ export class D365Client {
   /** Put Blob to a SAS URL (GetAzureWriteUrl's BlobUrl). */
   async upload(url: string, bytes: Uint8Array): Promise<void> {
     await this.withRetries<undefined>(`PUT ${url.split('?')[0]}`, async () => {
-      const response = await this.fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': 'application/zip' }, body: bytes });
+      const response = await this.fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': 'application/zip' }, body: new Uint8Array(bytes) });
       if (!response.ok) return { failure: await this.failure(response, `PUT ${url.split('?')[0]}`) };
       return { value: undefined };
     });

@@ -17,10 +17,10 @@ export const onHandRow = (company: string, item: string, warehouse: string, qty:
 });
 
 export async function startD365(options: { executionSeconds?: number } = {}): Promise<D365Fixture> {
-  let d365: D365FinanceEmulator | undefined;
-  const blob = new BlobStandIn(() => d365?.now.getTime() ?? Date.now());
+  const holder: { d365?: D365FinanceEmulator } = {};
+  const blob = new BlobStandIn(() => holder.d365?.now.getTime() ?? Date.now());
   await blob.listen();
-  d365 = new D365FinanceEmulator({
+  const d365 = holder.d365 = new D365FinanceEmulator({
     blob, executionSeconds: options.executionSeconds ?? 5,
     exportProjects: { [EXPORT_PROJECT]: { entities: [
       { entityName: 'Warehouses on-hand V2', dataEntityName: 'InventWarehouseOnHandV2Entity', entitySet: 'WarehousesOnHandV2' },

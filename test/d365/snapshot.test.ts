@@ -105,7 +105,7 @@ describe('ibal snapshot', () => {
   });
 
   it('stops at the deadline naming what did not arrive', async () => {
-    const configPath = snapshotConfig({ d365: { url: f.origin, source: { mode: 'odata' } },
+    snapshotConfig({ d365: { url: f.origin, source: { mode: 'odata' } },
       wms: { onHand: { from: 'folder', path: 'drop', file: 'never-{date}.csv' } }, deadlineMinutes: 5, pollSeconds: 60 });
     (s.config.d365 as Json).valuation = undefined;
     const error = await takeSnapshot({ configPath: s.writeConfig(), outDir: join(s.dir, 'run'), asOf: '2026-11-20T02:00:00Z', ...clock(),
