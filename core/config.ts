@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LEVEL_FIELDS, PRODUCT_DIMENSIONS } from './keys.js';
 import { D365_FORMATS } from './formats.js';
+import { snapshotConfigSchema } from './snapshot.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-20T02:00:00Z' });
@@ -135,6 +136,7 @@ export const reconcileConfigSchema = z.strictObject({
   thresholds: z.array(thresholdRuleSchema).min(1, 'needs at least one rule'),
   timing: z.strictObject({ maxSkewMinutes: z.number().nonnegative() }).default({ maxSkewMinutes: 30 }),
   audit: z.strictObject({ afterRuns: z.number().int().min(1) }).default({ afterRuns: 3 }),
+  snapshot: snapshotConfigSchema.optional().describe('How `ibal snapshot` asks D365 and the WMS for their on-hand at the same time (README, "Coordinated snapshots")'),
 });
 
 export type ReconcileConfig = z.infer<typeof reconcileConfigSchema>;

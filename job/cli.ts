@@ -9,6 +9,7 @@ import { tokenProviderFor } from './dataverse/auth.js';
 import { DataverseClient } from './dataverse/client.js';
 import { DataverseTarget } from './dataverse/target.js';
 import { followUpOnce, serveReviewService } from './review-service/server.js';
+import { JOURNAL_USAGE, SNAPSHOT_USAGE, journalCommand, snapshotCommand } from './d365/commands.js';
 
 function dataverseTarget(url: string): DataverseTarget {
   const apiUrl = url.endsWith('/') ? url : `${url}/`;
@@ -31,7 +32,9 @@ export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [
                              Inventory Visibility, and follows up posted lines (settings from the environment: README,
                              "Hosting the review service")
        ibal follow-up        one follow-up pass of the review service, for a scheduler (the same settings)
-`;
+
+${SNAPSHOT_USAGE}
+${JOURNAL_USAGE}`;
 
 export interface CliIo { stdout: (text: string) => void; stderr: (text: string) => void }
 
@@ -64,6 +67,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return error instanceof InputError ? 2 : 1;
     }
   }
+  if (command === 'snapshot') return snapshotCommand(rest, io);
+  if (command === 'journal') return journalCommand(rest, io);
   if (command !== 'reconcile') {
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);
     return 2;

@@ -22,6 +22,10 @@ import { serveOnLoopback } from './http.js';
 import { appServer } from './app/server.js';
 import { generateSampleWeeks } from './sample-data.js';
 import { loadSandboxSettings } from './settings.js';
+import { D365Client } from '../job/d365/client.js';
+import { d365TokenProvider } from '../job/d365/auth.js';
+import { takeSnapshot } from '../job/d365/snapshot.js';
+import { prepareWeekSnapshot, startSandboxD365 } from './d365/sandbox.js';
 
 const port = Number(process.env.PORT ?? 8484);
 const dataDir = resolve(process.env.IBAL_SANDBOX_DATA ?? join('sandbox', '.data'));
@@ -38,6 +42,9 @@ const keysPath = join(dataDir, 'review-service-keys.json');
 if (!existsSync(keysPath)) writeFileSync(keysPath, JSON.stringify({ webhookKey: randomBytes(32).toString('base64url'), sealKey: randomBytes(32).toString('base64url') }));
 const keys = JSON.parse(readFileSync(keysPath, 'utf8')) as { webhookKey: string; sealKey: string };
 const ivPaths = ['/api/environment/', '/securityservice/', `/${iv.tenantId}/oauth2/`];
+// D365 finance and operations under /data/ (OData and data management), its sign-in, and its blob store on its own port.
+const { d365, blob: d365Blob } = await startSandboxD365();
+const d365Paths = ['/data/', `/${d365.tenantId}/oauth2/`];
 // The app's and the review service's routes are added once the server knows its own origin.
 const routes: { app?: ReturnType<typeof appServer>; reviewService?: ReviewService } = {};
 const REVIEW_SERVICE_PATH = '/review-service/';
@@ -45,11 +52,13 @@ const listening = await serveOnLoopback((request) => {
   if (request.url.startsWith(API_PATH) || request.url.startsWith(TOKEN_PATH)) return emulator.handle(request);
   if (ivPaths.some((p) => request.url.startsWith(p))) return iv.handle(request);
   if (request.url.startsWith(REVIEW_SERVICE_PATH) && routes.reviewService) return routes.reviewService.handle(request);
+  if (d365Paths.some((p) => request.url.startsWith(p))) return d365.handle(request);
   const notFound = { status: 404, headers: { 'Content-Type': 'text/plain' }, body: `Not found: ${request.url}` };
   return routes.app ? routes.app(request).then((response) => response ?? notFound) : Promise.resolve(notFound);
 }, port);
 const origin = listening.origin;
 emulator.useOrigin(origin);
+d365.useOrigin(origin);
 const api = `${origin}${API_PATH}`;
 // The review service as an admin would host it: its own application user in Dataverse, the IV emulator's app
 // registration for IV (no secret ever reaches a browser).
@@ -64,7 +73,7 @@ routes.app = appServer({ root: resolve('.'), emulator, iv });
 // After import an admin sets the environment variables and points the solution's webhook at the hosted service.
 const settings = loadSandboxSettings(resolve(process.env.IBAL_SANDBOX_SETTINGS ?? join('sandbox', 'settings.json')));
 const admin = new DataverseClient({ apiUrl: api, token: async () => emulator.issueToken('admin@sandbox.local') });
-for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ...settings.environmentVariables })) {
+for (const [schemaname, value] of Object.entries({ ibal_IVEndpoint: origin, ibal_D365Url: origin, ...settings.environmentVariables })) {
   const [definition] = await admin.retrieveTop(`environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`);
   const [existing] = await admin.retrieveTop(`environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`);
   const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${String(definition!.environmentvariabledefinitionid)})` };
@@ -78,6 +87,7 @@ for (const endpoint of await admin.retrieveAll('serviceendpoints?$select=service
 // The job signs in as its own application user, as a scheduled job would.
 const client = new DataverseClient({ apiUrl: api, token: tokenProviderFor(api) });
 
+const d365Client = new D365Client({ baseUrl: origin, token: d365TokenProvider(origin, { tenantId: d365.tenantId, clientId: d365.clientId, clientSecret: d365.clientSecret, loginUrl: origin }) });
 const weeksDir = join(dataDir, 'weeks');
 const fresh = !existsSync(weeksDir);
 const weeks = generateSampleWeeks(weeksDir, { skus: Number(process.env.IBAL_SAMPLE_SKUS ?? 3000) });
@@ -87,18 +97,27 @@ for (const week of weeks) {
     + `&$filter=${snapshotRun.columns.runStatus.logicalName} eq ${RUN_STATUS.find((r) => r.label === 'Completed')!.value}`
     + ` and ${snapshotRun.columns.d365AsOf.logicalName} eq ${week.d365AsOf}`);
   if (runs.length > 0) continue;
-  process.stdout.write(`Reconciling week ${week.week} into the sandbox ...\n`);
-  const { summary } = await reconcile({ configPath: week.config, outDir: join(week.dir, 'out'), target: new DataverseTarget(client, api) });
+  process.stdout.write(`Reconciling week ${week.week} into the sandbox: snapshot from the D365 and WMS stand-ins ...\n`);
+  // As a scheduled job would: ibal snapshot from D365 (export package) and the WMS (its files), then reconcile.
+  const snapshot = await takeSnapshot({ configPath: prepareWeekSnapshot(d365, week, origin), outDir: join(week.dir, 'snapshot'), asOf: week.d365AsOf,
+    d365: d365Client, now: () => d365.now.getTime(), sleep: async (ms) => { d365.advance(ms / 1000); } });
+  const { summary } = await reconcile({ configPath: snapshot.configPath, outDir: join(week.dir, 'out'), target: new DataverseTarget(client, api) });
   const c = summary.classifications;
   process.stdout.write(`  ${summary.runId}: ${summary.keysCompared.toLocaleString('en-US')} keys, Material ${c.Material}, Timing ${c.Timing}, `
     + `Immaterial ${c.Immaterial}; ${summary.files.reduce((n, f) => n + f.rejected, 0)} lines rejected (see ${join(week.dir, 'out', 'rejects.csv')})\n`);
 }
+
+// From here D365's clock runs with the wall clock, and its posting job posts imported journals a minute after they arrive.
+d365.setClock(new Date().toISOString());
+const d365Clock = setInterval(() => { d365.advance(1); if (d365.now.getSeconds() === 0) d365.postOpenJournals(); }, 1000);
 
 process.stdout.write(`\nInventory Balance sandbox: ${origin}/\n`
   + `  ${origin}/            the Inventory Balance app: runs and their trend, discrepancies in the VarianceGrid, the review commands\n`
   + `  ${api}   the Dataverse Web API emulator (try ${api}ibal_snapshotruns)\n`
   + `  ${origin}/api/environment/${iv.environmentId}/transaction/adjustment/bulk   the Inventory Visibility emulator\n`
   + `    (tokens: ${origin}/${iv.tenantId}/oauth2/v2.0/token, then ${origin}/securityservice/token; client ${iv.clientId})\n`
+  + `  ${origin}/data/WarehousesOnHandV2   the D365 finance and operations emulator (data management: ${origin}/data/DataManagementDefinitionGroups/…;\n`
+  + `    tokens: ${origin}/${d365.tenantId}/oauth2/v2.0/token, client ${d365.clientId}; blobs on ${d365Blob.origin})\n`
   + 'Press Ctrl+C to stop. Data stays in sandbox/.data (delete it to start over).\n');
 
 // The service's follow-up: unfinished requests taken up, posted lines followed to D365, stuck ones marked.
@@ -108,6 +127,8 @@ void reviewService.resumeUnfinished().catch((e: Error) => process.stderr.write(`
 
 const stop = () => {
   clearInterval(ivClock);
+  clearInterval(d365Clock);
+  void d365Blob.close();
   if (followUp) clearInterval(followUp);
   void reviewService.idle().then(() => listening.close()).then(() => emulator.close()).finally(() => process.exit(0));
 };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,11 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       expect(output.match(/Reconciling week \d/g)).toEqual(['Reconciling week 1', 'Reconciling week 2', 'Reconciling week 3', 'Reconciling week 4']);
+      // Each week came through ibal snapshot from the D365 stand-in (an export package) and the WMS's files.
+      const manifest = JSON.parse(readFileSync(join(data, 'weeks', 'week-4', 'snapshot', 'snapshot.json'), 'utf8')) as { d365: { mode: string; asOf: string }; skewMinutes: number };
+      expect(manifest).toMatchObject({ d365: { mode: 'package', asOf: '2026-11-20T02:00:00.000Z' }, skewMinutes: 7 });
+      expect(existsSync(join(data, 'weeks', 'week-4', 'snapshot', 'd365-export.zip'))).toBe(true);
+      expect((await fetch(`${url}/data/WarehousesOnHandV2`)).status).toBe(401);
       expect(await (await fetch(`${url}/`)).text()).toContain('<script src="/app/shell.js"></script>');
       // The app's model is the solution's own: its sitemap and its views, read from solution/src.
       const model = await (await fetch(`${url}/app/model.json`)).json() as { sitemap: Array<{ items: Array<{ entity: string }> }>;
