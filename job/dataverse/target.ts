@@ -15,7 +15,7 @@ import type { Discrepancy } from '../../core/discrepancy.js';
 import type { RunTrendPoint } from '../../core/history.js';
 import { keyString } from '../../core/keys.js';
 import type { RunSummary } from '../../core/run.js';
-import { lookupValueName, type ColumnDefinition } from '../../core/dataverse/schema.js';
+import { lookupValueName, maxLengthOf, type ColumnDefinition } from '../../core/dataverse/schema.js';
 import { CLASSIFICATION, REVIEW_STATUS, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
 import type { Database } from '../db.js';
 import type { RunContext, RunStart, RunTarget } from '../run-target.js';
@@ -157,7 +157,8 @@ export class DataverseTarget implements RunTarget {
     if (hash && hash !== run.snapshotHash) {
       const finished = existing.finishedOn ?? undefined;
       if (!run.replace) throw differentSnapshotError(run.runId, `Dataverse ${this.apiUrl}`, finished);
-      const renamed = `${run.runId.slice(0, snapshotRun.primaryName.type.kind === 'text' ? snapshotRun.primaryName.type.maxLength - 40 : 60)} (replaced ${new Date(this.now()).toISOString()})`;
+      const suffix = ` (replaced ${new Date(this.now()).toISOString()})`;
+      const renamed = `${run.runId.slice(0, (maxLengthOf(snapshotRun.primaryName) ?? 100) - suffix.length)}${suffix}`;
       await this.client.request('PATCH', `${snapshotRun.entitySetName}(${id})`, {
         [n(snapshotRun.primaryName)]: renamed, [n(RUN.runStatus)]: statusValue('Replaced'), [n(RUN.isLatest)]: false,
         [n(RUN.warnings)]: [existing.warnings, `Replaced by a run of other snapshot files under the id ${run.runId} (--replace); `
