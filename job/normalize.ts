@@ -10,7 +10,7 @@ import { mapFacility, mapItem, mapStatus, unitFactor } from '../core/mappings.js
 import { QUANTITY_RANGE } from '../core/stored-limits.js';
 import type { Database } from './db.js';
 import { InputError } from './errors.js';
-import { lengthSql, numberSql, rangeSql, reasons, sqlString } from './line-checks.js';
+import { lengthChecks, numberCheck, quoted, rangeCheck, reasonColumn, reasons, sqlString } from './line-checks.js';
 import { findColumn, requireColumn, textOf, type LoadedTable } from './load.js';
 
 export { sqlString };
@@ -26,10 +26,11 @@ export interface NormalizedLines {
   /** SQL giving the number of lines outside the compared warehouses (`n`); undefined when the file has none. */
   outOfScopeCount?: string | undefined;
   /**
-   * A query of the key fields (KEY_FIELDS) of rejected lines, NULL where a field is not known (an unmapped
-   * facility has no warehouse): the keys such a line may belong to are not complete.
+   * The key fields the view (and `repeats`) carries for a rejected line, NULL where a line's field is not known
+   * (an unmapped facility has no warehouse): the keys such a line may belong to are not complete. Undefined for
+   * files that say nothing about keys.
    */
-  rejectedKeys?: string | undefined;
+  rejectedKeyFields?: readonly KeyField[] | undefined;
 }
 
 /** Accepted quantities at the compare level: `key` (core's keyString) and `qty`. */
@@ -107,24 +108,24 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
     outOfScope = `(sc.warehouse IS NULL AND NOT company_differs)`;
   }
 
-  const quantity = numberSql('l.qty_text', 'quantity');
   const sameCompany = `lower(l.company) = lower(${sqlString(company)})`;
-  const companyReason = `CASE WHEN company_differs THEN 'company ''' || l.company || ''' is not the configured company ' || ${sqlString(config.company)} END`;
   const compared = comparedFields(level).filter((f) => f !== 'company');
   const siteSql = siteFromMapping ? `coalesce(s.site, '')` : 'l.site';
   const view = 'd365_lines';
   await db.run(`CREATE VIEW ${view} AS
     WITH l AS (SELECT rowid AS rec, ${Object.entries(fields).map(([f, sql]) => `${sql} AS ${f}`).join(', ')},
       ${itemGroupColumn ? `${textOf(itemGroupColumn)} AS item_group, ` : ''}${textOf(column('quantity', true))} AS qty_text FROM ${loaded.table}),
-    checked AS (SELECT l.*, NOT (${sameCompany}) AS company_differs, ${siteSql} AS mapped_site, ${outOfScope} AS out_of_scope
+    checked AS (SELECT l.*, NOT (${sameCompany}) AS company_differs, ${siteSql} AS mapped_site, ${outOfScope} AS out_of_scope,
+      TRY_CAST(l.qty_text AS DOUBLE) AS qty_value
       FROM l ${joins.join(' ')})
     SELECT l.rec, CASE WHEN company_differs THEN l.company ELSE ${sqlString(company)} END AS company, l.item,
       ${PRODUCT_DIMENSIONS.map((d) => `l.${d}`).join(', ')}, l.mapped_site AS site,
       ${LEVEL_FIELDS.filter((f) => f !== 'site').map((f) => `l.${f}`).join(', ')},${itemGroupColumn ? ' l.item_group,' : ''}
-      ${quantity.value} AS qty, out_of_scope,
-      CASE WHEN out_of_scope THEN NULL ELSE ${reasons(quantity.reason, rangeSql(quantity.value, QUANTITY_RANGE, 'quantity', 'l.qty_text'),
-    `CASE WHEN l.item = '' THEN 'item is empty' END`, companyReason,
-    ...lengthSql(compared.map((f): [KeyField, string] => [f, f === 'site' ? 'l.mapped_site' : `l.${f}`])))} END AS reason
+      l.qty_value AS qty, out_of_scope,
+      CASE WHEN out_of_scope THEN NULL ELSE ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'),
+    rangeCheck('l.qty_value', QUANTITY_RANGE, 'quantity', 'l.qty_text'), { when: `l.item = ''`, why: `'item is empty'` },
+    { when: 'company_differs', why: `'company ' || ${quoted('l.company')} || ' is not the configured company ' || ${sqlString(config.company)}` },
+    ...lengthChecks(compared.map((f): [KeyField, string] => [f, f === 'site' ? 'l.mapped_site' : `l.${f}`])))} END AS reason
     FROM checked l`);
 
   // Keys are one string (core's keyString), which DuckDB groups and joins several times faster than 14 columns.
@@ -136,8 +137,8 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   const levelKey = keyStringSql(comparedFields(level));
   await db.run(`CREATE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AND NOT out_of_scope AS accepted,
     out_of_scope, arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines FROM ${view} GROUP BY ALL`);
-  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec
-    FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer FROM ${view} WHERE reason IS NULL AND NOT out_of_scope) l
+  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec, ${keyFieldsSql('l.')}
+    FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer, ${keyFieldsSql()} FROM ${view} WHERE reason IS NULL AND NOT out_of_scope) l
     JOIN (SELECT * FROM d365_keys WHERE accepted AND lines > 1) k USING (key, finer)
     WHERE l.rec <> k.first_rec`);
   const rejectedCount = `SELECT coalesce(sum(CASE WHEN accepted THEN lines - 1 ELSE lines END), 0) AS n FROM d365_keys
@@ -151,8 +152,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   return {
     loaded, view, repeats: 'd365_repeats', rejectedCount, company, itemGroups,
     outOfScopeCount: `SELECT coalesce(sum(lines), 0) AS n FROM d365_keys WHERE out_of_scope`,
-    rejectedKeys: `SELECT ${keyFieldsSql()} FROM ${view} WHERE reason IS NOT NULL
-      UNION ALL SELECT ${keyFieldsSql('l.')} FROM ${view} l JOIN d365_repeats r ON r.rec = l.rec`,
+    rejectedKeyFields: KEY_FIELDS,
   };
 }
 
@@ -180,22 +180,21 @@ export async function normalizeValuation(db: Database, loaded: LoadedTable,
   const key = 'd365.valuation.columns';
   const optional = (field: 'site' | 'warehouse') =>
     (columns[field] ? textOf(requireColumn(loaded, `${key}.${field}`, columns[field])) : `''`);
-  const quantity = numberSql('l.qty_text', 'quantity');
-  const amount = numberSql('l.amount_text', 'amount');
   const view = 'valuation_lines';
   await db.run(`CREATE VIEW ${view} AS
-    WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+    WITH t AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
       ${optional('site')} AS site, ${optional('warehouse')} AS warehouse,
       ${textOf(requireColumn(loaded, `${key}.quantity`, columns.quantity))} AS qty_text,
-      ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table})
-    SELECT l.rec, l.item, l.site, l.warehouse, ${quantity.value} AS qty, ${amount.value} AS amount,
-      ${reasons(quantity.reason, `CASE WHEN l.item = '' THEN 'item is empty' END`, amount.reason)} AS reason
+      ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table}),
+    l AS (SELECT *, TRY_CAST(qty_text AS DOUBLE) AS qty_value, TRY_CAST(amount_text AS DOUBLE) AS amount_value FROM t)
+    SELECT l.rec, l.item, l.site, l.warehouse, l.qty_value AS qty, l.amount_value AS amount,
+      ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'), { when: `l.item = ''`, why: `'item is empty'` },
+    numberCheck('l.amount_text', 'l.amount_value', 'amount'))} AS reason
     FROM l`);
   // A rejected valuation line leaves its item's cost short of a line: every key of the item is incomplete.
-  const unknown = (f: KeyField) => (f === 'item' ? 'item' : `NULL::VARCHAR AS ${f}`);
   return {
     loaded, view, repeats: undefined, rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL`,
-    rejectedKeys: `SELECT ${KEY_FIELDS.map(unknown).join(', ')} FROM ${view} WHERE reason IS NOT NULL`,
+    rejectedKeyFields: ['item'],
   };
 }
 
@@ -212,7 +211,7 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
   await db.run(`CREATE VIEW ${view} AS
     WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.sku`, columns.sku))} AS sku,
       ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item, ${dims.join(', ')} FROM ${loaded.table})
-    SELECT *, ${reasons(`CASE WHEN sku = '' THEN 'sku is empty' END`, `CASE WHEN item = '' THEN 'item is empty' END`)} AS reason,
+    SELECT *, ${reasons({ when: `sku = ''`, why: `'sku is empty'` }, { when: `item = ''`, why: `'item is empty'` })} AS reason,
       min(rec) FILTER (WHERE sku <> '' AND item <> '') OVER (PARTITION BY sku) AS first_rec
     FROM l`);
   const items = new Map<string, ItemMappingTarget>();
@@ -316,20 +315,20 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   await db.run(`CREATE TABLE ${prefix}_facility_map (facility VARCHAR, site VARCHAR, warehouse VARCHAR, reason VARCHAR)`);
   await db.append(`${prefix}_facility_map`, facilityRows);
 
-  const quantity = numberSql('l.qty_text', 'quantity');
-  const converted = `${quantity.value} * im.factor`;
+  const converted = 'l.qty_value * im.factor';
   // The range is what Dataverse stores of the quantity in D365 units, after conversion.
   const convertedDetail = unit === undefined ? `''`
     : `' ' || l.unit || CASE WHEN im.factor <> 1 THEN ' (' || printf('%.15g', ${converted}) || ' in the D365 unit)' ELSE '' END`;
   const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku AND im.unit = l.unit`,
     `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
-  const why = [quantity.reason, rangeSql(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail), 'im.reason', 'fm.reason'];
+  const why = [numberCheck('l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
+    reasonColumn('im.reason'), reasonColumn('fm.reason')];
   let statusValue = `''`;
   if (compareStatus) {
     await db.run(`CREATE TABLE ${prefix}_status_map (word VARCHAR, status VARCHAR, reason VARCHAR)`);
     await db.append(`${prefix}_status_map`, statusRows);
     joins.push(`LEFT JOIN ${prefix}_status_map sm ON sm.word = l.status_word`);
-    why.push('sm.reason');
+    why.push(reasonColumn('sm.reason'));
     statusValue = 'sm.status';
   }
 
@@ -340,12 +339,12 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, `coalesce(im.${d}, l.${d})`])) as Record<(typeof PRODUCT_DIMENSIONS)[number], string>,
     site: 'fm.site', warehouse: 'fm.warehouse', location: 'l.location', batch: 'l.batch', serial: 'l.serial', status: statusValue, owner: 'l.owner',
   };
-  why.push(...lengthSql(comparedFields(mappings.level).filter((f) => f !== 'company').map((f): [KeyField, string] => [f, mappedFields[f]])));
+  why.push(...lengthChecks(comparedFields(mappings.level).filter((f) => f !== 'company').map((f): [KeyField, string] => [f, mappedFields[f]])));
   const view = `${prefix}_lines`;
   await db.run(`CREATE VIEW ${view} AS
     WITH l AS (
       SELECT rowid AS rec, ${sku} AS sku, ${facility} AS facility, ${status} AS status_word,
-        ${unit ?? `''`} AS unit, ${quantityText} AS qty_text,
+        ${unit ?? `''`} AS unit, ${quantityText} AS qty_text, TRY_CAST(${quantityText} AS DOUBLE) AS qty_value,
         ${PRODUCT_DIMENSIONS.map((d) => `${textOf(column(d, false))} AS ${d}`).join(', ')},
         ${levelText('location')} AS location, ${levelText('batch')} AS batch,
         ${levelText('serial')} AS serial, ${levelText('owner')} AS owner
@@ -360,7 +359,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   return {
     loaded, view, repeats: undefined,
     rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
-    rejectedKeys: `SELECT ${keyFieldsSql()} FROM ${view} WHERE reason IS NOT NULL`,
+    rejectedKeyFields: KEY_FIELDS,
     atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },
   };
 }

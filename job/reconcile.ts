@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { byValueImpact } from '../core/discrepancy.js';
 import { CLASSIFICATIONS, roundValue, type Classification } from '../core/classification.js';
-import { effectiveLevel, type LevelField } from '../core/keys.js';
+import { KEY_FIELDS, effectiveLevel, type LevelField } from '../core/keys.js';
 import { siteOfWarehouse } from '../core/mappings.js';
 import { rejectedShareWarning, skewMinutes, skewWarning, unusableSide, type FileCount, type RunSummary, type Source } from '../core/run.js';
 import { loadConfig } from './config-loader.js';
 import { compareSnapshots } from './compare.js';
 import { Database } from './db.js';
 import { InputError } from './errors.js';
-import { markIncompleteKeys } from './incomplete.js';
+import { REJECTED_KEY_FIELDS, createRejectedKeyFields, markIncompleteKeys } from './incomplete.js';
 import { LocalHistoryTarget, type RunTarget } from './run-target.js';
 import { lineNumberer, loadTable, rawRecord, type LoadedTable } from './load.js';
 import {
@@ -131,6 +131,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     // The rejects are written before the compare: a run refused below still shows why its lines were rejected.
     progress.phase('writing rejects.csv');
     const rejects = openRejects(join(outDir, 'rejects.csv'));
+    await createRejectedKeyFields(db);
     const fileCounts: FileCount[] = [];
     for (const normalized of files) fileCounts.push(await writeRejects(db, normalized, rejects));
     await rejects.close();
@@ -143,7 +144,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     progress.phase(`comparing at ${['item', ...level].join(' + ')}`);
     const d365Keys = (await d365AtLevel(db)).relation;
-    const incomplete = await markIncompleteKeys(db, level, files.flatMap((f) => (f.rejectedKeys ? [f.rejectedKeys] : [])),
+    const incomplete = await markIncompleteKeys(db, level,
       [d365Keys, wms.atLevel.relation, ...(inFlight ? [inFlight.atLevel.relation] : [])].map((relation) => `SELECT key FROM (${relation})`));
     const compared = await compareSnapshots(db, {
       level, d365: d365Keys, wms: wms.atLevel.relation, inFlight: inFlight?.atLevel.relation, valuation,
@@ -200,7 +201,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
 /**
  * Writes a file's rejects in line order (malformed lines and rejected records merged) and returns its counts:
- * read = accepted + rejected + out of scope.
+ * read = accepted + rejected + out of scope. On the way it keeps each rejected line's key fields, for the keys it
+ * leaves incomplete (job/incomplete.ts), so no second pass over the file is needed.
  */
 async function writeRejects(db: Database, normalized: NormalizedLines, out: RejectWriter): Promise<FileCount> {
   const { loaded, view, repeats } = normalized;
@@ -217,14 +219,23 @@ async function writeRejects(db: Database, normalized: NormalizedLines, out: Reje
     for (const reject of malformed) await out.write(reject);
     return counts(0);
   }
-  const repeatsSql = repeats ? `UNION ALL SELECT rec, NULL AS reason, first_rec FROM ${repeats}` : '';
+  const keyFields = normalized.rejectedKeyFields ?? [];
+  const fieldsSql = keyFields.map((f) => `, ${f}`).join('');
+  const repeatsSql = repeats ? `UNION ALL SELECT rec, NULL AS reason, first_rec${fieldsSql} FROM ${repeats}` : '';
   let rejectedRecords = 0;
-  const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec, raw.* EXCLUDE (rec)
-    FROM (SELECT rec, reason, NULL::BIGINT AS first_rec FROM ${view} WHERE reason IS NOT NULL ${repeatsSql}) r
+  const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec${keyFields.map((f) => `, r.${f}`).join('')}, raw.* EXCLUDE (rec)
+    FROM (SELECT rec, reason, NULL::BIGINT AS first_rec${fieldsSql} FROM ${view} WHERE reason IS NOT NULL ${repeatsSql}) r
     JOIN (SELECT rowid AS rec, * FROM ${loaded.table}) raw ON raw.rec = r.rec
     ORDER BY r.rec`);
   for await (const chunk of rows) {
-    for (const [rec, reason, firstRec, ...values] of chunk) {
+    if (keyFields.length > 0) {
+      await db.append(REJECTED_KEY_FIELDS, chunk.map((row) => KEY_FIELDS.map((field) => {
+        const at = keyFields.indexOf(field);
+        return at < 0 || row[3 + at] === null ? null : String(row[3 + at]);
+      })));
+    }
+    for (const [rec, reason, firstRec, ...rest] of chunk) {
+      const values = rest.slice(keyFields.length);
       const line = lineOf(Number(rec));
       while (malformed.length > 0 && malformed[0]!.line < line) await out.write(malformed.shift()!);
       const why = reason === null
