@@ -6,10 +6,13 @@ import { z } from 'zod';
 import { LEVEL_FIELDS, PRODUCT_DIMENSIONS } from './keys.js';
 import { D365_FORMATS } from './formats.js';
 import { snapshotConfigSchema } from './snapshot.js';
+import { KEY_FIELD_LIMITS, RULE_NAME_LENGTH } from './stored-limits.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-20T02:00:00Z' });
 const limit = z.number().positive('must be greater than 0');
+/** A code the discrepancy table stores in a column of this many characters. */
+const code = (maxLength: number) => nonEmpty.max(maxLength, `must be at most ${maxLength} characters (what Dataverse stores)`);
 
 /** Where a file comes from. The type follows the extension (.csv/.txt, .zip, .parquet) unless given. */
 const fileSource = {
@@ -36,6 +39,7 @@ export const d365OnHandColumnsSchema = z.strictObject({
   status: column.optional(),
   owner: column.optional(),
   quantity: column,
+  itemGroup: column.optional().describe('The item group, for threshold rules scoped by item group'),
 });
 
 const d365OnHandSchema = z.strictObject({
@@ -76,6 +80,14 @@ const wmsOnHandSchema = z.strictObject({
 
 const wmsInFlightSchema = wmsOnHandSchema;
 
+const d365ItemsSchema = z.strictObject({
+  ...fileSource,
+  columns: z.strictObject({
+    item: column.describe('D365 item number (ItemNumber in Released products V2)'),
+    itemGroup: column.describe('Item group (ItemGroupId)'),
+  }),
+});
+
 const itemMappingTarget = z.strictObject({
   item: nonEmpty,
   ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, z.string().optional()])) as
@@ -98,9 +110,9 @@ export const unitConversionSchema = z.strictObject({
 });
 
 export const thresholdRuleSchema = z.strictObject({
-  name: nonEmpty,
-  scope: z.strictObject({ item: nonEmpty.optional(), site: nonEmpty.optional(), warehouse: nonEmpty.optional() }).optional()
-    .describe('Fields the key must match; the rule matching the most fields wins, ties go to the first listed'),
+  name: code(RULE_NAME_LENGTH),
+  scope: z.strictObject({ item: nonEmpty.optional(), itemGroup: nonEmpty.optional(), site: nonEmpty.optional(), warehouse: nonEmpty.optional() }).optional()
+    .describe('Fields the key must match; the most specific matching rule wins (item > item group > warehouse > site > none), ties go to the first listed'),
   quantity: limit.optional().describe('Material when |residual| ≥ quantity'),
   percent: limit.optional().describe('Material when |residual| / |D365 qty| × 100 ≥ percent'),
   value: limit.optional().describe('Material when |value variance| ≥ value'),
@@ -108,7 +120,7 @@ export const thresholdRuleSchema = z.strictObject({
 
 export const reconcileConfigSchema = z.strictObject({
   $schema: z.string().optional(),
-  company: nonEmpty.describe('D365 legal entity (dataAreaId)'),
+  company: code(KEY_FIELD_LIMITS.company.maxLength).describe('D365 legal entity (dataAreaId), matched case-insensitively'),
   compareLevel: z.array(z.enum(LEVEL_FIELDS))
     .refine((level) => new Set(level).size === level.length, { message: 'lists a field twice' })
     .describe('Storage and tracking dimensions compared beyond item and product dimensions'),
@@ -116,6 +128,7 @@ export const reconcileConfigSchema = z.strictObject({
     asOf: instant,
     onHand: d365OnHandSchema,
     valuation: valuationSchema.optional(),
+    items: d365ItemsSchema.optional().describe('Item groups of the items (e.g. a Released products V2 export), for threshold rules scoped by item group'),
   }),
   wms: z.strictObject({
     asOf: instant,
@@ -123,8 +136,8 @@ export const reconcileConfigSchema = z.strictObject({
     inFlight: wmsInFlightSchema.optional(),
   }),
   mappings: z.strictObject({
-    facilities: z.record(nonEmpty, z.strictObject({ site: nonEmpty, warehouse: nonEmpty }))
-      .describe('WMS facility → D365 site and warehouse'),
+    facilities: z.record(nonEmpty, z.strictObject({ site: code(KEY_FIELD_LIMITS.site.maxLength), warehouse: code(KEY_FIELD_LIMITS.warehouse.maxLength) }))
+      .describe('WMS facility → D365 site and warehouse; only these warehouses are compared unless scope.warehouses widens it'),
     items: z.union([itemMappingFile, z.record(nonEmpty, itemMappingTarget)]).optional()
       .describe('WMS SKU → D365 item and product dimensions (a file or inline); an SKU not listed is the item number'),
     statuses: z.record(nonEmpty, nonEmpty).optional().describe('WMS status word → D365 inventory status'),
@@ -133,6 +146,17 @@ export const reconcileConfigSchema = z.strictObject({
       conversions: z.array(unitConversionSchema).default([]),
     }),
   }),
+  scope: z.strictObject({
+    warehouses: z.union([z.enum(['mapped', 'all']), z.array(nonEmpty)]).default('mapped')
+      .describe('D365 warehouses compared: "mapped" (those mappings.facilities names), "all", or a list compared in addition to the mapped ones; other D365 lines are counted as out of scope'),
+  }).default({ warehouses: 'mapped' }),
+  rejects: z.strictObject({
+    warnShare: z.number().min(0).max(1).describe('Warn when more than this share (0–1) of a file\'s lines is rejected'),
+  }).default({ warnShare: 0.05 }),
+  packages: z.strictObject({
+    maxEntryMB: z.number().positive().describe('Largest entity file to extract from a data package, in MB'),
+    maxCompressionRatio: z.number().min(1).describe('Largest inflated-to-compressed ratio of an entity file (a zip bomb is refused)'),
+  }).default({ maxEntryMB: 4096, maxCompressionRatio: 200 }),
   thresholds: z.array(thresholdRuleSchema).min(1, 'needs at least one rule'),
   timing: z.strictObject({ maxSkewMinutes: z.number().nonnegative() }).default({ maxSkewMinutes: 30 }),
   audit: z.strictObject({ afterRuns: z.number().int().min(1) }).default({ afterRuns: 3 }),
@@ -144,6 +168,7 @@ export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
 export type UnitConversion = z.infer<typeof unitConversionSchema>;
 export type D365OnHandColumns = z.infer<typeof d365OnHandColumnsSchema>;
 export type ItemMappingTarget = z.infer<typeof itemMappingTarget>;
+export type PackageLimits = ReconcileConfig['packages'];
 
 /** "d365.onHand.columns.quantity: Invalid input" style lines, one per problem, each naming its key path. */
 export function describeConfigIssues(error: z.ZodError): string[] {

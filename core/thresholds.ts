@@ -6,7 +6,8 @@ import type { ThresholdRule } from './config.js';
 
 export type { ThresholdRule };
 
-export interface RuleScopeKey { item: string; site: string; warehouse: string }
+/** What a rule's scope is matched against: the key's item, site and warehouse, and the item's group when known. */
+export interface RuleScopeKey { item: string; site: string; warehouse: string; itemGroup?: string | undefined }
 
 export interface VarianceFigures {
   d365Qty: number;
@@ -14,21 +15,26 @@ export interface VarianceFigures {
   valueVariance: number;
 }
 
-const SCOPE_FIELDS = ['item', 'site', 'warehouse'] as const;
+/**
+ * Weight of each scope field: item > item group > warehouse > site, and any field outweighs all the coarser ones
+ * together, so "item A in warehouse 11" beats "item A", which beats "item group X in warehouse 11".
+ */
+const SCOPE_WEIGHTS = { item: 8, itemGroup: 4, warehouse: 2, site: 1 } as const;
+const SCOPE_FIELDS = Object.keys(SCOPE_WEIGHTS) as Array<keyof typeof SCOPE_WEIGHTS>;
 
-/** How many scope fields a rule pins down, or -1 when one of them does not match the key. */
+/** How specific a rule is for the key, or -1 when one of its scope fields does not match the key. */
 function specificity(rule: ThresholdRule, key: RuleScopeKey): number {
-  let matched = 0;
+  let weight = 0;
   for (const field of SCOPE_FIELDS) {
     const wanted = rule.scope?.[field];
     if (wanted === undefined) continue;
     if (wanted !== key[field]) return -1;
-    matched += 1;
+    weight += SCOPE_WEIGHTS[field];
   }
-  return matched;
+  return weight;
 }
 
-/** The rule whose scope matches the most fields; ties go to the first listed; undefined when none matches. */
+/** The most specific rule whose scope matches the key; ties go to the first listed; undefined when none matches. */
 export function ruleFor(rules: readonly ThresholdRule[], key: RuleScopeKey): ThresholdRule | undefined {
   let best: ThresholdRule | undefined;
   let bestSpecificity = -1;

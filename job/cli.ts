@@ -16,7 +16,7 @@ function dataverseTarget(url: string): DataverseTarget {
   return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl);
 }
 
-export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--quiet] [--memory-limit <size>]
+export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--replace] [--quiet] [--memory-limit <size>]
 
   --config   the run's configuration (JSON, see job/config.schema.json)
   --out      folder for discrepancies.csv, rejects.csv and run.json (created if missing)
@@ -24,7 +24,9 @@ export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [
              discrepancies are written there, and history and active threshold rules are read from there.
              For Dynamics 365, set IBAL_TENANT_ID, IBAL_CLIENT_ID and IBAL_CLIENT_SECRET (client credentials).
   --history  history store across runs without --target (default <out>/../.ibal-history.duckdb)
-  --run-id   id of this run (default <company>-<D365 as-of>; the same id replaces that run's history)
+  --run-id   id of this run (default <company>-<D365 as-of>; the same id and the same files update that run)
+  --replace  re-run a run id whose snapshot files changed: the earlier run gives way (in Dataverse it is renamed and
+             keeps its reviewed rows); without it such a run is refused
   --quiet    no progress on stderr (warnings and errors still go there)
   --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
 
@@ -73,18 +75,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);
     return 2;
   }
-  let values: { config?: string; out?: string; target?: string; history?: string; 'run-id'?: string; quiet?: boolean; 'memory-limit'?: string };
+  let values: { config?: string; out?: string; target?: string; history?: string; 'run-id'?: string; replace?: boolean; quiet?: boolean;
+    'memory-limit'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...rest], strict: true, allowPositionals: false,
       options: {
         config: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, history: { type: 'string' }, 'run-id': { type: 'string' },
-        quiet: { type: 'boolean' }, 'memory-limit': { type: 'string' },
+        replace: { type: 'boolean' }, quiet: { type: 'boolean' }, 'memory-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
     io.stderr(`ibal reconcile: ${(error as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
   }
   const missing = (['config', 'out'] as const).filter((name) => !values[name]);
   if (missing.length > 0) {
@@ -95,11 +102,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr('ibal reconcile: --history and --target exclude each other: with a target, history comes from it\n');
     return 2;
   }
+  // Stopped with Ctrl+C or by a service manager, the run says so in the target instead of staying Running.
+  let target: DataverseTarget | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    io.stderr(`ibal reconcile: stopped by ${signal}\n`);
+    const code = signal === 'SIGINT' ? 130 : 143;
+    void (target?.fail(new Error(`the job was stopped by ${signal}`)) ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(code));
+  };
   try {
+    target = values.target === undefined ? undefined : dataverseTarget(values.target);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     await reconcile({
-      configPath: values.config!, outDir: values.out!, historyPath: values.history, runId: values['run-id'],
-      target: values.target === undefined ? undefined : dataverseTarget(values.target),
-      progress: values.quiet ? undefined : io.stderr, warnings: io.stderr, memoryLimit: values['memory-limit'],
+      configPath: values.config!, outDir: values.out!, historyPath: values.history, runId: values['run-id'], replace: values.replace,
+      target, progress: values.quiet ? undefined : io.stderr, warnings: io.stderr, memoryLimit: values['memory-limit'],
     });
     return 0;
   } catch (error) {
@@ -109,5 +125,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     io.stderr(`ibal reconcile failed: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

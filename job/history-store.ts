@@ -7,14 +7,17 @@ import type { Discrepancy } from '../core/discrepancy.js';
 import type { RunTrendPoint } from '../core/history.js';
 import type { RunSummary } from '../core/run.js';
 import type { Database } from './db.js';
-import { InputError } from './errors.js';
-import { sqlString } from './normalize.js';
+import { InputError, differentSnapshotError } from './errors.js';
+import { sqlString } from './line-checks.js';
+import type { RunStart } from './run-target.js';
 
 export class HistoryStore {
   private constructor(private readonly db: Database, private readonly runId: string, private readonly seq: number,
-    readonly previousRunId: string | undefined) {}
+    readonly previousRunId: string | undefined, readonly replacedWarning: string | undefined) {}
 
-  static async open(db: Database, path: string, runId: string, company: string): Promise<HistoryStore> {
+  /** Company ids are compared case-insensitively, as D365 does. */
+  static async open(db: Database, path: string, run: Pick<RunStart, 'runId' | 'company' | 'snapshotHash' | 'replace'>): Promise<HistoryStore> {
+    const { runId, company } = run;
     try {
       await db.run(`ATTACH ${sqlString(path)} AS history`);
     } catch (error) {
@@ -26,16 +29,25 @@ export class HistoryStore {
       d365_as_of VARCHAR, wms_as_of VARCHAR, finished_on VARCHAR, keys_compared INTEGER,
       material_count INTEGER, material_absolute_value DOUBLE, material_net_value DOUBLE, timing_count INTEGER, immaterial_count INTEGER)`);
     await db.run(`CREATE TABLE IF NOT EXISTS history.material_keys (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, runs_unbalanced INTEGER NOT NULL)`);
-    const existing = await db.all<{ seq: number }>('SELECT seq FROM history.runs WHERE run_id = $id', { id: runId });
-    const seq = existing[0]?.seq ?? (await db.one<{ next: number }>('SELECT coalesce(max(seq), 0) + 1 AS next FROM history.runs')).next;
+    // History files written before snapshot hashes were kept gain the column; their runs have none to compare.
+    await db.run('ALTER TABLE history.runs ADD COLUMN IF NOT EXISTS snapshot_hash VARCHAR');
+    const existing = await db.all<{ seq: number; snapshot_hash: string | null; finished_on: string | null }>(
+      'SELECT seq, snapshot_hash, finished_on FROM history.runs WHERE run_id = $id', { id: runId });
+    let replacedWarning: string | undefined;
+    const earlier = existing[0];
+    if (earlier?.snapshot_hash && earlier.snapshot_hash !== run.snapshotHash) {
+      if (!run.replace) throw differentSnapshotError(runId, `history ${path}`, earlier.finished_on ?? undefined);
+      replacedWarning = `--replace: run ${runId} of other snapshot files (finished ${earlier.finished_on ?? 'at an unknown time'}) was replaced`;
+    }
+    const seq = earlier?.seq ?? (await db.one<{ next: number }>('SELECT coalesce(max(seq), 0) + 1 AS next FROM history.runs')).next;
     const previous = await db.all<{ run_id: string }>(
-      'SELECT run_id FROM history.runs WHERE company = $company AND seq < $seq ORDER BY seq DESC LIMIT 1', { company, seq });
+      'SELECT run_id FROM history.runs WHERE lower(company) = lower($company) AND seq < $seq ORDER BY seq DESC LIMIT 1', { company, seq });
     const previousRunId = previous[0]?.run_id;
     if (previousRunId !== undefined) {
       await db.run(`CREATE TEMP VIEW previous_material AS SELECT sha256(key) AS key_hash, runs_unbalanced FROM history.material_keys
         WHERE run_id = ${sqlString(previousRunId)}`);
     }
-    return new HistoryStore(db, runId, seq, previousRunId);
+    return new HistoryStore(db, runId, seq, previousRunId, replacedWarning);
   }
 
   /** The view of the previous run's Material keys, for the compare to join. */
@@ -53,11 +65,13 @@ export class HistoryStore {
     try {
       await db.run('DELETE FROM history.material_keys WHERE run_id = $id', { id: runId });
       await db.run('DELETE FROM history.runs WHERE run_id = $id', { id: runId });
-      await db.run(`INSERT INTO history.runs VALUES ($id, $seq, $company, $d365, $wms, $finished, $keys, $mc, $abs, $net, $timing, $immaterial)`, {
+      await db.run(`INSERT INTO history.runs (run_id, seq, company, d365_as_of, wms_as_of, finished_on, keys_compared, material_count,
+          material_absolute_value, material_net_value, timing_count, immaterial_count, snapshot_hash)
+        VALUES ($id, $seq, $company, $d365, $wms, $finished, $keys, $mc, $abs, $net, $timing, $immaterial, $hash)`, {
         id: runId, seq: this.seq, company: summary.company, d365: summary.d365AsOf, wms: summary.wmsAsOf,
         finished: summary.finishedOn, keys: summary.keysCompared, mc: summary.material.count,
         abs: summary.material.absoluteValue, net: summary.material.netValue,
-        timing: summary.classifications.Timing, immaterial: summary.classifications.Immaterial,
+        timing: summary.classifications.Timing, immaterial: summary.classifications.Immaterial, hash: summary.snapshotHash,
       });
       await db.run('INSERT INTO history.material_keys SELECT $id, key, runs_unbalanced::INTEGER FROM this_run_material', { id: runId });
       await db.run('COMMIT');
@@ -72,7 +86,7 @@ export class HistoryStore {
     const rows = await this.db.all<{ runId: string; d365AsOf: string; materialCount: number; materialAbsoluteValue: number; materialNetValue: number }>(
       `SELECT * FROM (SELECT run_id AS runId, d365_as_of AS d365AsOf, material_count AS materialCount,
          material_absolute_value AS materialAbsoluteValue, material_net_value AS materialNetValue, seq
-       FROM history.runs WHERE company = $company AND seq <= $seq ORDER BY seq DESC LIMIT $limit) ORDER BY seq`,
+       FROM history.runs WHERE lower(company) = lower($company) AND seq <= $seq ORDER BY seq DESC LIMIT $limit) ORDER BY seq`,
       { company, seq: this.seq, limit });
     return rows.map(({ runId, d365AsOf, materialCount, materialAbsoluteValue, materialNetValue }) =>
       ({ runId, d365AsOf, materialCount, materialAbsoluteValue, materialNetValue }));

@@ -32,7 +32,7 @@ export async function loadTable(db: Database, source: Source, file: ScannableFil
         store_rejects = true, rejects_table = '${rejectsTable}', rejects_scan = '${scanTable}')`, { path: file.path });
     }
   } catch (error) {
-    throw new InputError(`${file.label}: cannot be read as ${file.kind === 'parquet' ? 'Parquet' : 'CSV'} (${firstLine(error)}) (${source})`);
+    throw new InputError(`${file.label}: cannot be read as ${file.kind === 'parquet' ? 'Parquet' : 'CSV'} (${readerReason(error)}) (${source})`);
   }
   const columns = (await db.all<{ name: string }>(`SELECT column_name AS name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index`, { t: table }))
     .map((c) => c.name);
@@ -58,10 +58,21 @@ export async function loadTable(db: Database, source: Source, file: ScannableFil
 export function requireColumn(loaded: LoadedTable, configKey: string, name: string): string {
   const found = findColumn(loaded, name);
   if (found === undefined) {
-    throw new InputError(`${loaded.file.label}: required column '${name}' is missing (${configKey}); `
-      + `the file has: ${loaded.columns.join(', ')}`);
+    throw new InputError(`${loaded.file.label}: required column '${name}' is missing (${configKey}); ${headerDescription(loaded.columns)}`);
   }
   return found;
+}
+
+/**
+ * The header's column names, when they look like one. A file with a single "column" is not a CSV with a header
+ * (or its delimiter is unusual), and its first line may be anything, so it is not echoed.
+ */
+function headerDescription(columns: readonly string[]): string {
+  if (columns.length <= 1) {
+    return 'the file has no header row with separated column names: it is not a CSV file, or its delimiter is not one of , ; | or tab';
+  }
+  const shown = columns.slice(0, 40).map((c) => (c.length > 40 ? `${c.slice(0, 40)}…` : c));
+  return `the file has: ${shown.join(', ')}${columns.length > 40 ? `, … (${columns.length} columns)` : ''}`;
 }
 
 export function findColumn(loaded: LoadedTable, name: string): string | undefined {
@@ -95,6 +106,18 @@ export function rawRecord(values: readonly unknown[], delimiter: string): string
   return stringify([values.map((v) => (v === null || v === undefined ? '' : String(v)))], { delimiter, record_delimiter: '' });
 }
 
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0] ?? '';
+/**
+ * DuckDB's reason for refusing a file, without what would echo the file (its "Original Line"), the reader options
+ * it lists after the reason, and its line number, which its sniffer reports as 1 wherever the line is:
+ * "Maximum line size of 2000000 bytes exceeded. Actual Size:3000003 bytes.".
+ */
+export function readerReason(error: unknown): string {
+  const lines = String((error as Error)?.message ?? error).split('\n');
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (line.trim() === '' && kept.length > 0) break;
+    if (/^\s*(Original Line|LINE \d+:|Possible Solution)/i.test(line)) continue;
+    kept.push(line.trim());
+  }
+  return kept.join(' ').replace(/^[A-Za-z ]*Error: /, '').replace(/^CSV Error on Line: \d+/, '').replace(/\s+/g, ' ').trim();
 }

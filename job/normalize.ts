@@ -5,11 +5,15 @@
  */
 import type { ItemMappingTarget, ReconcileConfig } from '../core/config.js';
 import { D365_FORMATS } from '../core/formats.js';
-import { KEY_FIELDS, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type LevelField } from '../core/keys.js';
+import { KEY_FIELDS, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type KeyField, type LevelField } from '../core/keys.js';
 import { mapFacility, mapItem, mapStatus, unitFactor } from '../core/mappings.js';
+import { QUANTITY_RANGE } from '../core/stored-limits.js';
 import type { Database } from './db.js';
 import { InputError } from './errors.js';
+import { lengthChecks, numberCheck, quoted, rangeCheck, reasonColumn, reasons, sqlString } from './line-checks.js';
 import { findColumn, requireColumn, textOf, type LoadedTable } from './load.js';
+
+export { sqlString };
 
 /** A normalized view over a loaded table: `rec`, key fields, `qty`, `reason` (NULL when accepted). */
 export interface NormalizedLines {
@@ -19,37 +23,52 @@ export interface NormalizedLines {
   repeats: string | undefined;
   /** SQL giving the number of rejected records (repeats included) without scanning the file again where possible. */
   rejectedCount: string;
+  /** SQL giving the number of lines outside the compared warehouses (`n`); undefined when the file has none. */
+  outOfScopeCount?: string | undefined;
+  /**
+   * The key fields the view (and `repeats`) carries for a rejected line, NULL where a line's field is not known
+   * (an unmapped facility has no warehouse): the keys such a line may belong to are not complete. Undefined for
+   * files that say nothing about keys.
+   */
+  rejectedKeyFields?: readonly KeyField[] | undefined;
 }
 
 /** Accepted quantities at the compare level: `key` (core's keyString) and `qty`. */
 export interface AtLevel { relation: string }
-
-export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
-
-/** Quantity text (an SQL expression) → number, with the reason when it is not one. */
-function quantitySql(text: string): { value: string; reason: string } {
-  const number = `TRY_CAST(${text} AS DOUBLE)`;
-  return {
-    value: number,
-    reason: `CASE WHEN ${text} = '' THEN 'quantity is empty'
-      WHEN ${number} IS NULL OR NOT isfinite(${number}) THEN 'quantity ''' || ${text} || ''' is not a number' END`,
-  };
-}
-
-/** All reasons of a line joined, NULL when there is none. */
-const reasons = (...parts: string[]): string => `nullif(concat_ws('; ', ${parts.join(', ')}), '')`;
 
 /** The D365 on-hand columns as canonical field → entity field, from the preset or the config. */
 export function d365ColumnMap(onHand: ReconcileConfig['d365']['onHand']): Record<string, string | undefined> {
   return onHand.format ? { ...D365_FORMATS[onHand.format] } : { ...onHand.columns };
 }
 
+const keyFieldsSql = (alias = '') => KEY_FIELDS.map((f) => `${alias}${f}`).join(', ');
+
+/**
+ * How D365 spells the configured company in its export: D365 company ids are case-insensitive, so `USMF` in the
+ * config and `usmf` in the file are one company, and keys and outputs use the export's spelling (the most common
+ * one when the file mixes them).
+ */
+async function companySpelling(db: Database, loaded: LoadedTable, column: string | undefined, configured: string): Promise<string> {
+  if (column === undefined) return configured;
+  const rows = await db.all<{ company: string }>(`SELECT company FROM (SELECT ${textOf(column)} AS company FROM ${loaded.table})
+    WHERE lower(company) = lower($configured) GROUP BY company ORDER BY count(*) DESC, company LIMIT 1`, { configured });
+  return rows[0]?.company ?? configured;
+}
+
+export interface D365Lines extends NormalizedLines {
+  /** The company as the export spells it. */
+  company: string;
+  /** A table (item, item_group) when the export names item groups. */
+  itemGroups: string | undefined;
+}
+
 /**
  * D365 on-hand lines. Fields of the level must be in the file (the site may come from the facility mapping).
+ * Lines of warehouses outside scope.warehouses are out of scope: counted, neither compared nor rejected.
  * Also builds `d365_keys`: one row per key of the file, keeping the first line of a repeated key.
  */
 export async function normalizeD365(db: Database, loaded: LoadedTable, config: ReconcileConfig, level: readonly LevelField[],
-  siteByWarehouse: ReadonlyMap<string, string>): Promise<NormalizedLines> {
+  siteByWarehouse: ReadonlyMap<string, string>): Promise<D365Lines> {
   const mapped = d365ColumnMap(config.d365.onHand);
   const onHand = config.d365.onHand;
   const keyOf = (field: string) => (onHand.format ? `d365.onHand.format ${onHand.format}, field ${field}` : `d365.onHand.columns.${field}`);
@@ -59,8 +78,10 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
     return required ? requireColumn(loaded, keyOf(field), name) : findColumn(loaded, name);
   };
 
+  const companyColumn = column('company', false);
+  const company = await companySpelling(db, loaded, companyColumn, config.company);
   const fields: Record<string, string> = {
-    company: column('company', false) !== undefined ? textOf(column('company', false)) : sqlString(config.company),
+    company: companyColumn !== undefined ? textOf(companyColumn) : sqlString(config.company),
     item: textOf(column('item', true)),
   };
   for (const dim of PRODUCT_DIMENSIONS) fields[dim] = textOf(column(dim, false));
@@ -69,42 +90,70 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
     if (field === 'site' && siteFromMapping) continue;
     fields[field] = textOf(column(field, level.includes(field)));
   }
+  const itemGroupColumn = onHand.columns?.itemGroup === undefined ? undefined : column('itemGroup', true);
   const joins: string[] = [];
   if (siteFromMapping) {
     await db.run('CREATE TABLE site_of_warehouse (warehouse VARCHAR, site VARCHAR)');
     await db.append('site_of_warehouse', [...siteByWarehouse].map(([warehouse, site]) => [warehouse, site]));
     joins.push('LEFT JOIN site_of_warehouse s ON s.warehouse = l.warehouse');
   }
-  const quantity = quantitySql('l.qty_text');
-  const companyReason = `CASE WHEN lower(l.company) <> lower(${sqlString(config.company)})
-    THEN 'company ''' || l.company || ''' is not the configured company ' || ${sqlString(config.company)} END`;
+  // The export may hold every warehouse of the company; only those the WMS manages (or scope.warehouses adds) are compared.
+  const scope = config.scope.warehouses;
+  let outOfScope = 'false';
+  if (scope !== 'all' && column('warehouse', false) !== undefined) {
+    const inScope = new Set([...Object.values(config.mappings.facilities).map((f) => f.warehouse), ...(Array.isArray(scope) ? scope : [])]);
+    await db.run('CREATE TABLE d365_warehouses_in_scope (warehouse VARCHAR)');
+    await db.append('d365_warehouses_in_scope', [...inScope].map((w) => [w]));
+    joins.push('LEFT JOIN d365_warehouses_in_scope sc ON sc.warehouse = l.warehouse');
+    outOfScope = `(sc.warehouse IS NULL AND NOT company_differs)`;
+  }
+
+  const sameCompany = `lower(l.company) = lower(${sqlString(company)})`;
+  const compared = comparedFields(level).filter((f) => f !== 'company');
+  const siteSql = siteFromMapping ? `coalesce(s.site, '')` : 'l.site';
   const view = 'd365_lines';
   await db.run(`CREATE VIEW ${view} AS
     WITH l AS (SELECT rowid AS rec, ${Object.entries(fields).map(([f, sql]) => `${sql} AS ${f}`).join(', ')},
-      ${textOf(column('quantity', true))} AS qty_text FROM ${loaded.table})
-    SELECT l.rec, l.company, l.item, ${PRODUCT_DIMENSIONS.map((d) => `l.${d}`).join(', ')},
-      ${siteFromMapping ? `coalesce(s.site, '')` : 'l.site'} AS site,
-      ${LEVEL_FIELDS.filter((f) => f !== 'site').map((f) => `l.${f}`).join(', ')},
-      ${quantity.value} AS qty,
-      ${reasons(quantity.reason, `CASE WHEN l.item = '' THEN 'item is empty' END`, companyReason)} AS reason
-    FROM l ${joins.join(' ')}`);
+      ${itemGroupColumn ? `${textOf(itemGroupColumn)} AS item_group, ` : ''}${textOf(column('quantity', true))} AS qty_text FROM ${loaded.table}),
+    checked AS (SELECT l.*, NOT (${sameCompany}) AS company_differs, ${siteSql} AS mapped_site, ${outOfScope} AS out_of_scope,
+      TRY_CAST(l.qty_text AS DOUBLE) AS qty_value
+      FROM l ${joins.join(' ')})
+    SELECT l.rec, CASE WHEN company_differs THEN l.company ELSE ${sqlString(company)} END AS company, l.item,
+      ${PRODUCT_DIMENSIONS.map((d) => `l.${d}`).join(', ')}, l.mapped_site AS site,
+      ${LEVEL_FIELDS.filter((f) => f !== 'site').map((f) => `l.${f}`).join(', ')},${itemGroupColumn ? ' l.item_group,' : ''}
+      l.qty_value AS qty, out_of_scope,
+      CASE WHEN out_of_scope THEN NULL ELSE ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'),
+    rangeCheck('l.qty_value', QUANTITY_RANGE, 'quantity', 'l.qty_text'), { when: `l.item = ''`, why: `'item is empty'` },
+    { when: 'company_differs', why: `'company ' || ${quoted('l.company')} || ' is not the configured company ' || ${sqlString(config.company)}` },
+    ...lengthChecks(compared.map((f): [KeyField, string] => [f, f === 'site' ? 'l.mapped_site' : `l.${f}`])))} END AS reason
+    FROM checked l`);
 
   // Keys are one string (core's keyString), which DuckDB groups and joins several times faster than 14 columns.
   // The file's own key adds the fields it has beyond the level, so finer lines are summed, not taken for repeats;
   // a key that repeats keeps its first line and later ones are rejected (a duplicated export doubles variances).
-  // Rejected lines are grouped apart (accepted = false), so the same pass counts them.
+  // Rejected and out-of-scope lines are grouped apart, so the same pass counts them.
   const finer = LEVEL_FIELDS.filter((f) => !level.includes(f) && (f === 'site' || fields[f] !== `''`));
   const finerKey = finer.length > 0 ? `concat_ws(chr(31), ${finer.join(', ')})` : `''`;
   const levelKey = keyStringSql(comparedFields(level));
-  await db.run(`CREATE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AS accepted,
-    arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines FROM ${view} GROUP BY ALL`);
-  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec
-    FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer FROM ${view} WHERE reason IS NULL) l
+  await db.run(`CREATE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AND NOT out_of_scope AS accepted,
+    out_of_scope, arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines FROM ${view} GROUP BY ALL`);
+  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec, ${keyFieldsSql('l.')}
+    FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer, ${keyFieldsSql()} FROM ${view} WHERE reason IS NULL AND NOT out_of_scope) l
     JOIN (SELECT * FROM d365_keys WHERE accepted AND lines > 1) k USING (key, finer)
     WHERE l.rec <> k.first_rec`);
   const rejectedCount = `SELECT coalesce(sum(CASE WHEN accepted THEN lines - 1 ELSE lines END), 0) AS n FROM d365_keys
-    WHERE NOT accepted OR lines > 1`;
-  return { loaded, view, repeats: 'd365_repeats', rejectedCount };
+    WHERE (NOT accepted AND NOT out_of_scope) OR (accepted AND lines > 1)`;
+  let itemGroups: string | undefined;
+  if (itemGroupColumn) {
+    await db.run(`CREATE TABLE d365_item_groups AS SELECT item, arg_min(item_group, rec) AS item_group FROM ${view}
+      WHERE reason IS NULL AND NOT out_of_scope AND item_group <> '' GROUP BY item`);
+    itemGroups = 'd365_item_groups';
+  }
+  return {
+    loaded, view, repeats: 'd365_repeats', rejectedCount, company, itemGroups,
+    outOfScopeCount: `SELECT coalesce(sum(lines), 0) AS n FROM d365_keys WHERE out_of_scope`,
+    rejectedKeyFields: KEY_FIELDS,
+  };
 }
 
 /**
@@ -131,19 +180,22 @@ export async function normalizeValuation(db: Database, loaded: LoadedTable,
   const key = 'd365.valuation.columns';
   const optional = (field: 'site' | 'warehouse') =>
     (columns[field] ? textOf(requireColumn(loaded, `${key}.${field}`, columns[field])) : `''`);
-  const quantity = quantitySql('l.qty_text');
-  const amount = 'TRY_CAST(l.amount_text AS DOUBLE)';
   const view = 'valuation_lines';
   await db.run(`CREATE VIEW ${view} AS
-    WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+    WITH t AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
       ${optional('site')} AS site, ${optional('warehouse')} AS warehouse,
       ${textOf(requireColumn(loaded, `${key}.quantity`, columns.quantity))} AS qty_text,
-      ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table})
-    SELECT l.rec, l.item, l.site, l.warehouse, ${quantity.value} AS qty, ${amount} AS amount,
-      ${reasons(quantity.reason, `CASE WHEN l.item = '' THEN 'item is empty' END`,
-    `CASE WHEN ${amount} IS NULL OR NOT isfinite(${amount}) THEN 'amount ''' || l.amount_text || ''' is not a number' END`)} AS reason
+      ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table}),
+    l AS (SELECT *, TRY_CAST(qty_text AS DOUBLE) AS qty_value, TRY_CAST(amount_text AS DOUBLE) AS amount_value FROM t)
+    SELECT l.rec, l.item, l.site, l.warehouse, l.qty_value AS qty, l.amount_value AS amount,
+      ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'), { when: `l.item = ''`, why: `'item is empty'` },
+    numberCheck('l.amount_text', 'l.amount_value', 'amount'))} AS reason
     FROM l`);
-  return { loaded, view, repeats: undefined, rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL` };
+  // A rejected valuation line leaves its item's cost short of a line: every key of the item is incomplete.
+  return {
+    loaded, view, repeats: undefined, rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL`,
+    rejectedKeyFields: ['item'],
+  };
 }
 
 /** The SKU cross-reference file, as a map. An empty SKU or item is rejected, and a repeated SKU after its first line. */
@@ -159,7 +211,7 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
   await db.run(`CREATE VIEW ${view} AS
     WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.sku`, columns.sku))} AS sku,
       ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item, ${dims.join(', ')} FROM ${loaded.table})
-    SELECT *, ${reasons(`CASE WHEN sku = '' THEN 'sku is empty' END`, `CASE WHEN item = '' THEN 'item is empty' END`)} AS reason,
+    SELECT *, ${reasons({ when: `sku = ''`, why: `'sku is empty'` }, { when: `item = ''`, why: `'item is empty'` })} AS reason,
       min(rec) FILTER (WHERE sku <> '' AND item <> '') OVER (PARTITION BY sku) AS first_rec
     FROM l`);
   const items = new Map<string, ItemMappingTarget>();
@@ -171,8 +223,30 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
     rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL OR rec <> first_rec` };
 }
 
+/**
+ * The D365 item file (a Released products export): each item's group, for threshold rules scoped by item group.
+ * An empty item is rejected, and a repeated item after its first line.
+ */
+export async function normalizeD365Items(db: Database, loaded: LoadedTable,
+  columns: NonNullable<ReconcileConfig['d365']['items']>['columns']): Promise<NormalizedLines & { itemGroups: string }> {
+  const key = 'd365.items.columns';
+  const view = 'd365_items_lines';
+  await db.run(`CREATE VIEW ${view} AS
+    WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+      ${textOf(requireColumn(loaded, `${key}.itemGroup`, columns.itemGroup))} AS item_group FROM ${loaded.table})
+    SELECT *, CASE WHEN item = '' THEN 'item is empty' END AS reason,
+      min(rec) FILTER (WHERE item <> '') OVER (PARTITION BY item) AS first_rec
+    FROM l`);
+  await db.run(`CREATE TABLE d365_items_groups AS SELECT item, item_group FROM ${view} WHERE reason IS NULL AND rec = first_rec AND item_group <> ''`);
+  await db.run(`CREATE VIEW d365_items_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
+  return { loaded, view, repeats: 'd365_items_repeats', itemGroups: 'd365_items_groups',
+    rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL OR rec <> first_rec` };
+}
+
 export interface WmsMappings {
   config: ReconcileConfig;
+  /** The company as D365 spells it: WMS lines take it, so both sides share their keys. */
+  company: string;
   items: ReadonlyMap<string, ItemMappingTarget>;
   level: readonly LevelField[];
 }
@@ -181,7 +255,7 @@ type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
 
 /**
  * WMS on-hand or in-flight lines: facility → site and warehouse, SKU → item and dimensions, status words,
- * units converted into the D365 inventory unit.
+ * units converted into the D365 inventory unit. A field whose mapping fails is NULL on the rejected line.
  */
 export async function normalizeWms(db: Database, loaded: LoadedTable, configKey: 'wms.onHand' | 'wms.inFlight',
   columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel }> {
@@ -241,36 +315,42 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   await db.run(`CREATE TABLE ${prefix}_facility_map (facility VARCHAR, site VARCHAR, warehouse VARCHAR, reason VARCHAR)`);
   await db.append(`${prefix}_facility_map`, facilityRows);
 
-  const quantity = quantitySql('l.qty_text');
+  const converted = 'l.qty_value * im.factor';
+  // The range is what Dataverse stores of the quantity in D365 units, after conversion.
+  const convertedDetail = unit === undefined ? `''`
+    : `' ' || l.unit || CASE WHEN im.factor <> 1 THEN ' (' || printf('%.15g', ${converted}) || ' in the D365 unit)' ELSE '' END`;
   const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku AND im.unit = l.unit`,
     `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
-  const why = [quantity.reason, 'im.reason', 'fm.reason'];
+  const why = [numberCheck('l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
+    reasonColumn('im.reason'), reasonColumn('fm.reason')];
   let statusValue = `''`;
   if (compareStatus) {
     await db.run(`CREATE TABLE ${prefix}_status_map (word VARCHAR, status VARCHAR, reason VARCHAR)`);
     await db.append(`${prefix}_status_map`, statusRows);
     joins.push(`LEFT JOIN ${prefix}_status_map sm ON sm.word = l.status_word`);
-    why.push('sm.reason');
+    why.push(reasonColumn('sm.reason'));
     statusValue = 'sm.status';
   }
-  const factor = 'im.factor';
 
   const levelText = (field: 'location' | 'batch' | 'serial' | 'owner') =>
     (mappings.level.includes(field) ? textOf(column(field, true)) : `''`);
+  const mappedFields: Record<KeyField, string> = {
+    company: sqlString(mappings.company), item: 'coalesce(im.item, l.sku)',
+    ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, `coalesce(im.${d}, l.${d})`])) as Record<(typeof PRODUCT_DIMENSIONS)[number], string>,
+    site: 'fm.site', warehouse: 'fm.warehouse', location: 'l.location', batch: 'l.batch', serial: 'l.serial', status: statusValue, owner: 'l.owner',
+  };
+  why.push(...lengthChecks(comparedFields(mappings.level).filter((f) => f !== 'company').map((f): [KeyField, string] => [f, mappedFields[f]])));
   const view = `${prefix}_lines`;
   await db.run(`CREATE VIEW ${view} AS
     WITH l AS (
       SELECT rowid AS rec, ${sku} AS sku, ${facility} AS facility, ${status} AS status_word,
-        ${unit ?? `''`} AS unit, ${quantityText} AS qty_text,
+        ${unit ?? `''`} AS unit, ${quantityText} AS qty_text, TRY_CAST(${quantityText} AS DOUBLE) AS qty_value,
         ${PRODUCT_DIMENSIONS.map((d) => `${textOf(column(d, false))} AS ${d}`).join(', ')},
         ${levelText('location')} AS location, ${levelText('batch')} AS batch,
         ${levelText('serial')} AS serial, ${levelText('owner')} AS owner
       FROM ${loaded.table})
-    SELECT l.rec, ${sqlString(mappings.config.company)} AS company, coalesce(im.item, l.sku) AS item,
-      ${PRODUCT_DIMENSIONS.map((d) => `coalesce(im.${d}, l.${d}) AS ${d}`).join(', ')},
-      coalesce(fm.site, '') AS site, coalesce(fm.warehouse, '') AS warehouse, l.location, l.batch, l.serial,
-      coalesce(${statusValue}, '') AS status, l.owner,
-      ${quantity.value} * ${factor} AS qty,
+    SELECT l.rec, ${KEY_FIELDS.map((f) => `${mappedFields[f]} AS ${f}`).join(', ')},
+      ${converted} AS qty,
       ${reasons(...why)} AS reason
     FROM l ${joins.join('\n    ')}`);
   // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
@@ -279,6 +359,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   return {
     loaded, view, repeats: undefined,
     rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
+    rejectedKeyFields: KEY_FIELDS,
     atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },
   };
 }

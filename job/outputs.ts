@@ -8,6 +8,20 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
 import { DISCREPANCY_COLUMNS, discrepancyValues, type Discrepancy } from '../core/discrepancy.js';
 import type { Reject, RunSummary } from '../core/run.js';
 
+/**
+ * Controllers open these files in Excel. A text cell that would start a formula (=, +, -, @, tab, carriage return,
+ * or their full-width forms) gets an apostrophe in front, as OWASP advises; so that this stays reversible, a cell
+ * that already starts with an apostrophe gets one more. The raw text is the cell without its first apostrophe.
+ * Numbers are written as numbers, negative ones included.
+ */
+export const SPREADSHEET_SAFE = {
+  escape_formulas: true,
+  cast: {
+    number: (value: number) => formatNumber(value),
+    string: (value: string) => (value.startsWith("'") ? `'${value}` : value),
+  },
+} as const;
+
 /** A CSV file written as a stream, so a million rejects never sit in memory. */
 export class CsvFileWriter<Row extends object> {
   private readonly stringifier;
@@ -15,7 +29,7 @@ export class CsvFileWriter<Row extends object> {
 
   constructor(path: string, columns: readonly string[]) {
     const file = createWriteStream(path);
-    this.stringifier = stringify({ header: true, columns: [...columns], cast: { number: formatNumber } });
+    this.stringifier = stringify({ header: true, columns: [...columns], ...SPREADSHEET_SAFE });
     this.stringifier.pipe(file);
     this.done = once(file, 'finish');
   }
@@ -38,8 +52,7 @@ export function formatNumber(value: number): string {
 
 /** Discrepancies are a few percent of the keys: one stringify call over arrays is the quickest way to write them. */
 export function writeDiscrepancies(path: string, discrepancies: readonly Discrepancy[]): void {
-  const rows = discrepancies.map((d) => discrepancyValues(d).map((value) => (typeof value === 'number' ? formatNumber(value) : value)));
-  writeFileSync(path, stringifySync([[...DISCREPANCY_COLUMNS], ...rows]));
+  writeFileSync(path, stringifySync([[...DISCREPANCY_COLUMNS], ...discrepancies.map(discrepancyValues)], SPREADSHEET_SAFE));
 }
 
 export const REJECT_COLUMNS = ['source', 'file', 'line', 'reason', 'raw'] as const;

@@ -28,13 +28,13 @@ export class Progress {
     if (!this.write) return;
     const n = (x: number) => x.toLocaleString('en-US');
     const money = (x: number) => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    const rows: Array<[string, string, string, string]> = [['file', 'read', 'accepted', 'rejected'],
-      ...summary.files.map((f): [string, string, string, string] => [`${f.source} (${f.file})`, n(f.read), n(f.accepted), n(f.rejected)])];
-    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const rows: string[][] = [['file', 'read', 'accepted', 'rejected', 'out of scope'],
+      ...summary.files.map((f) => [`${f.source} (${f.file})`, n(f.read), n(f.accepted), n(f.rejected), n(f.outOfScope)])];
+    const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
     const table = rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
     const c = summary.classifications;
     this.write(`\n${table}\n\nkeys compared ${n(summary.keysCompared)}: Material ${n(c.Material)}, Timing ${n(c.Timing)}, `
-      + `Immaterial ${n(c.Immaterial)}, Balanced ${n(c.Balanced)}\n`
+      + `Immaterial ${n(c.Immaterial)}, Balanced ${n(c.Balanced)}${summary.incompleteKeys > 0 ? `; ${n(summary.incompleteKeys)} incomplete` : ''}\n`
       + `material value: absolute ${money(summary.material.absoluteValue)}, net ${money(summary.material.netValue)}\n`
       + `run ${summary.runId} written to ${outDir} in ${this.elapsed()}\n`);
   }

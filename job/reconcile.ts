@@ -7,17 +7,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { byValueImpact } from '../core/discrepancy.js';
 import { CLASSIFICATIONS, roundValue, type Classification } from '../core/classification.js';
-import { effectiveLevel, type LevelField } from '../core/keys.js';
+import { KEY_FIELDS, effectiveLevel, type LevelField } from '../core/keys.js';
 import { siteOfWarehouse } from '../core/mappings.js';
-import { skewMinutes, skewWarning, type FileCount, type RunSummary, type Source } from '../core/run.js';
+import { rejectedShareWarning, skewMinutes, skewWarning, unusableSide, type FileCount, type RunSummary, type Source } from '../core/run.js';
 import { loadConfig } from './config-loader.js';
 import { compareSnapshots } from './compare.js';
 import { Database } from './db.js';
+import { InputError } from './errors.js';
+import { REJECTED_KEY_FIELDS, createRejectedKeyFields, markIncompleteKeys } from './incomplete.js';
 import { LocalHistoryTarget, type RunTarget } from './run-target.js';
 import { lineNumberer, loadTable, rawRecord, type LoadedTable } from './load.js';
-import { d365AtLevel, d365ColumnMap, normalizeD365, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines } from './normalize.js';
+import {
+  d365AtLevel, d365ColumnMap, normalizeD365, normalizeD365Items, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines,
+} from './normalize.js';
 import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from './outputs.js';
 import { Progress } from './progress.js';
+import { snapshotHash } from './snapshot-hash.js';
 import { openSource, type SourceSpec } from './sources.js';
 
 export interface ReconcileOptions {
@@ -25,6 +30,8 @@ export interface ReconcileOptions {
   outDir: string;
   historyPath?: string | undefined;
   runId?: string | undefined;
+  /** Let this run replace an earlier run of the same id that was reconciled from other snapshot files. */
+  replace?: boolean | undefined;
   /** Where progress goes; undefined for quiet. */
   progress?: ((text: string) => void) | undefined;
   /** Where warnings go, also when progress is quiet. */
@@ -52,14 +59,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const db = await Database.open({ tempDirectory: join(workDir, 'spill'), memoryLimit: options.memoryLimit ?? '2GB' });
   const runId = options.runId ?? defaultRunId(config.company, config.d365.asOf);
   const target = options.target ?? new LocalHistoryTarget(resolve(options.historyPath ?? join(dirname(outDir), '.ibal-history.duckdb')));
-  let begun = false;
   try {
+    const hash = await snapshotHash(([['d365.onHand', config.d365.onHand], ['d365.valuation', config.d365.valuation],
+      ['wms.onHand', config.wms.onHand], ['wms.inFlight', config.wms.inFlight]] as const)
+      .filter(([, spec]) => spec !== undefined).map(([source, spec]) => ({ source, path: resolvePath(spec!.path) })));
     progress.phase(`run ${runId}: ${target.description}`);
-    const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf, startedOn });
-    begun = true;
+    const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf,
+      startedOn, snapshotHash: hash, replace: options.replace === true });
     const rules = context.rules ?? config.thresholds;
     const warnings: string[] = [];
     const warn = (message: string) => { warnings.push(message); progress.warn(message); };
+    context.warnings.forEach(warn);
 
     const d365Columns = d365ColumnMap(config.d365.onHand);
     const d365Has = new Set<LevelField>(['site', 'warehouse', 'location', 'batch', 'serial', 'status', 'owner']
@@ -71,10 +81,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     decision.dropped.forEach((d) => warn(d.reason));
     const level = decision.level;
 
-    const files: Array<{ normalized: NormalizedLines }> = [];
+    const files: NormalizedLines[] = [];
     const open = async (source: Source, spec: SourceSpec, table: string): Promise<LoadedTable> => {
       progress.phase(`reading ${source} ${spec.path}`);
-      const file = openSource(source, spec, resolvePath(spec.path), workDir);
+      const file = await openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
       const loaded = await loadTable(db, source, file, table);
       progress.file(source, file.label, loaded.parsed + loaded.malformed.length, loaded.malformed.length);
       return loaded;
@@ -86,46 +96,66 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       const spec = itemMapping as SourceSpec & { columns: { sku: string; item: string } };
       const xref = await normalizeItemXref(db, await open('mappings.items', spec, 'item_xref_raw'), spec.columns);
       items = xref.items;
-      files.push({ normalized: xref });
+      files.push(xref);
     } else if (itemMapping !== undefined) {
       items = new Map(Object.entries(itemMapping));
     }
 
     const d365 = await normalizeD365(db, await open('d365.onHand', config.d365.onHand, 'd365_raw'), config, level,
       siteOfWarehouse(config.mappings.facilities));
-    files.push({ normalized: d365 });
+    files.push(d365);
+    let itemGroups = d365.itemGroups;
+    if (config.d365.items) {
+      const itemFile = await normalizeD365Items(db, await open('d365.items', config.d365.items, 'd365_items_raw'), config.d365.items.columns);
+      files.push(itemFile);
+      itemGroups = itemFile.itemGroups;
+    }
     let valuation: { view: string; hasSite: boolean; hasWarehouse: boolean } | undefined;
     if (config.d365.valuation) {
       const v = await normalizeValuation(db, await open('d365.valuation', config.d365.valuation, 'valuation_raw'), config.d365.valuation.columns);
-      files.push({ normalized: v });
+      files.push(v);
       valuation = { view: v.view, hasSite: config.d365.valuation.columns.site !== undefined, hasWarehouse: config.d365.valuation.columns.warehouse !== undefined };
     } else {
       warn('no d365.valuation file: every difference is valued at 0 and flagged no-cost');
     }
-    const mappings = { config, items, level };
+    const mappings = { config, company: d365.company, items, level };
     const wms = await normalizeWms(db, await open('wms.onHand', config.wms.onHand, 'wms_raw'), 'wms.onHand', wmsColumns, mappings);
-    files.push({ normalized: wms });
+    files.push(wms);
     let inFlight: Awaited<ReturnType<typeof normalizeWms>> | undefined;
     if (config.wms.inFlight) {
       inFlight = await normalizeWms(db, await open('wms.inFlight', config.wms.inFlight, 'inflight_raw'), 'wms.inFlight',
         config.wms.inFlight.columns, mappings);
-      files.push({ normalized: inFlight });
+      files.push(inFlight);
+    }
+
+    // The rejects are written before the compare: a run refused below still shows why its lines were rejected.
+    progress.phase('writing rejects.csv');
+    const rejects = openRejects(join(outDir, 'rejects.csv'));
+    await createRejectedKeyFields(db);
+    const fileCounts: FileCount[] = [];
+    for (const normalized of files) fileCounts.push(await writeRejects(db, normalized, rejects));
+    await rejects.close();
+    const unusable = fileCounts.map(unusableSide).filter((reason): reason is string => reason !== undefined);
+    if (unusable.length > 0) throw new InputError(`nothing to compare: ${unusable.join('; ')}`);
+    for (const count of fileCounts) {
+      const tooMany = rejectedShareWarning(count, config.rejects.warnShare);
+      if (tooMany) warn(tooMany);
     }
 
     progress.phase(`comparing at ${['item', ...level].join(' + ')}`);
+    const d365Keys = (await d365AtLevel(db)).relation;
+    const incomplete = await markIncompleteKeys(db, level,
+      [d365Keys, wms.atLevel.relation, ...(inFlight ? [inFlight.atLevel.relation] : [])].map((relation) => `SELECT key FROM (${relation})`));
     const compared = await compareSnapshots(db, {
-      level, d365: (await d365AtLevel(db)).relation, wms: wms.atLevel.relation,
-      inFlight: inFlight?.atLevel.relation, valuation, previousMaterial: context.previousMaterial,
+      level, d365: d365Keys, wms: wms.atLevel.relation, inFlight: inFlight?.atLevel.relation, valuation,
+      previousMaterial: context.previousMaterial, incompleteKeys: incomplete?.table, itemGroups,
     }, rules, config.audit.afterRuns);
     if (compared.keysWithoutRule > 0) {
       warn(`${compared.keysWithoutRule} keys matched no threshold rule and were classified Material (add a rule without scope to cover them)`);
     }
-
-    progress.phase('writing rejects.csv');
-    const rejects = openRejects(join(outDir, 'rejects.csv'));
-    const fileCounts: FileCount[] = [];
-    for (const { normalized } of files) fileCounts.push(await writeRejects(db, normalized, rejects));
-    await rejects.close();
+    if (incomplete !== undefined && incomplete.count > 0) {
+      warn(`${incomplete.count} keys may be missing a rejected line: they are flagged incomplete and none is called Balanced (see rejects.csv)`);
+    }
 
     const skew = skewMinutes(config.d365.asOf, config.wms.asOf);
     const skewed = skewWarning(skew, config.timing.maxSkewMinutes);
@@ -144,9 +174,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       if (d.classification === 'Material') { absoluteValue += Math.abs(d.valueVariance); netValue += d.valueVariance; }
     }
     const summary: RunSummary = {
-      runId, company: config.company, compareLevel: level, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf,
-      skewMinutes: skew, startedOn, finishedOn: new Date().toISOString(), files: fileCounts,
-      keysCompared: compared.keysCompared, classifications,
+      runId, company: d365.company, compareLevel: level, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf,
+      skewMinutes: skew, startedOn, finishedOn: new Date().toISOString(), files: fileCounts, snapshotHash: hash,
+      keysCompared: compared.keysCompared, incompleteKeys: incomplete?.count ?? 0, classifications,
       material: { count: classifications.Material, absoluteValue: roundValue(absoluteValue), netValue: roundValue(netValue) },
       warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
     };
@@ -156,7 +186,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     progress.summary(summary, outDir);
     return { summary, outDir };
   } catch (error) {
-    if (begun) await target.fail(error as Error);
+    // The target knows whether it recorded the run; a failure anywhere, begin() included, marks it Failed.
+    try {
+      await target.fail(error as Error);
+    } catch (recording) {
+      progress.warn(`the run could not be marked Failed in ${target.description}: ${(recording as Error).message}`);
+    }
     throw error;
   } finally {
     db.close();
@@ -164,25 +199,43 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   }
 }
 
-/** Writes a file's rejects in line order (malformed lines and rejected records merged) and returns its counts. */
+/**
+ * Writes a file's rejects in line order (malformed lines and rejected records merged) and returns its counts:
+ * read = accepted + rejected + out of scope. On the way it keeps each rejected line's key fields, for the keys it
+ * leaves incomplete (job/incomplete.ts), so no second pass over the file is needed.
+ */
 async function writeRejects(db: Database, normalized: NormalizedLines, out: RejectWriter): Promise<FileCount> {
   const { loaded, view, repeats } = normalized;
   const lineOf = lineNumberer(loaded);
   const malformed = [...loaded.malformed];
   const read = loaded.parsed + loaded.malformed.length;
+  const outOfScope = normalized.outOfScopeCount ? (await db.one<{ n: number }>(normalized.outOfScopeCount)).n : 0;
   const { n: rejected } = await db.one<{ n: number }>(normalized.rejectedCount);
+  const counts = (rejectedRecords: number): FileCount => ({
+    source: loaded.source, file: loaded.file.label, read,
+    accepted: loaded.parsed - rejectedRecords - outOfScope, rejected: rejectedRecords + loaded.malformed.length, outOfScope,
+  });
   if (rejected === 0) {
     for (const reject of malformed) await out.write(reject);
-    return { source: loaded.source, file: loaded.file.label, read, accepted: loaded.parsed, rejected: malformed.length };
+    return counts(0);
   }
-  const repeatsSql = repeats ? `UNION ALL SELECT rec, NULL AS reason, first_rec FROM ${repeats}` : '';
+  const keyFields = normalized.rejectedKeyFields ?? [];
+  const fieldsSql = keyFields.map((f) => `, ${f}`).join('');
+  const repeatsSql = repeats ? `UNION ALL SELECT rec, NULL AS reason, first_rec${fieldsSql} FROM ${repeats}` : '';
   let rejectedRecords = 0;
-  const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec, raw.* EXCLUDE (rec)
-    FROM (SELECT rec, reason, NULL::BIGINT AS first_rec FROM ${view} WHERE reason IS NOT NULL ${repeatsSql}) r
+  const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec${keyFields.map((f) => `, r.${f}`).join('')}, raw.* EXCLUDE (rec)
+    FROM (SELECT rec, reason, NULL::BIGINT AS first_rec${fieldsSql} FROM ${view} WHERE reason IS NOT NULL ${repeatsSql}) r
     JOIN (SELECT rowid AS rec, * FROM ${loaded.table}) raw ON raw.rec = r.rec
     ORDER BY r.rec`);
   for await (const chunk of rows) {
-    for (const [rec, reason, firstRec, ...values] of chunk) {
+    if (keyFields.length > 0) {
+      await db.append(REJECTED_KEY_FIELDS, chunk.map((row) => KEY_FIELDS.map((field) => {
+        const at = keyFields.indexOf(field);
+        return at < 0 || row[3 + at] === null ? null : String(row[3 + at]);
+      })));
+    }
+    for (const [rec, reason, firstRec, ...rest] of chunk) {
+      const values = rest.slice(keyFields.length);
       const line = lineOf(Number(rec));
       while (malformed.length > 0 && malformed[0]!.line < line) await out.write(malformed.shift()!);
       const why = reason === null
@@ -193,8 +246,5 @@ async function writeRejects(db: Database, normalized: NormalizedLines, out: Reje
     }
   }
   for (const reject of malformed) await out.write(reject);
-  return {
-    source: loaded.source, file: loaded.file.label, read,
-    accepted: loaded.parsed - rejectedRecords, rejected: rejectedRecords + loaded.malformed.length,
-  };
+  return counts(rejectedRecords);
 }

@@ -10,14 +10,27 @@ import type { RunSummary } from '../core/run.js';
 import type { Database } from './db.js';
 import { HistoryStore } from './history-store.js';
 
-export interface RunStart { runId: string; company: string; d365AsOf: string; wmsAsOf: string; startedOn: string }
+export interface RunStart {
+  runId: string;
+  company: string;
+  d365AsOf: string;
+  wmsAsOf: string;
+  startedOn: string;
+  /** The snapshot files' hash (job/snapshot-hash.ts). */
+  snapshotHash: string;
+  /** --replace: an earlier run of this id from other snapshot files gives way (its reviewed rows stay with it). */
+  replace: boolean;
+}
 
 export interface RunContext {
   /** A DuckDB relation (key_hash, runs_unbalanced) of the previous run's Material keys, if there was a run. */
   previousMaterial: string | undefined;
   /** Threshold rules kept by the target, which win over the config's; undefined to use the config's. */
   rules: ThresholdRule[] | undefined;
+  /** What the target found and did before the run (an earlier attempt that did not finish, a replaced run). */
+  warnings: string[];
 }
+
 
 export interface RunTarget {
   readonly description: string;
@@ -37,8 +50,8 @@ export class LocalHistoryTarget implements RunTarget {
   }
 
   async begin(db: Database, run: RunStart): Promise<RunContext> {
-    this.history = await HistoryStore.open(db, this.path, run.runId, run.company);
-    return { previousMaterial: this.history.previousMaterialView, rules: undefined };
+    this.history = await HistoryStore.open(db, this.path, run);
+    return { previousMaterial: this.history.previousMaterialView, rules: undefined, warnings: this.history.replacedWarning ? [this.history.replacedWarning] : [] };
   }
 
   async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {

@@ -1,12 +1,14 @@
 /**
- * Turns a configured input into a file DuckDB can scan: a CSV as it is, a Parquet file as it is, or the entity
- * CSV inside a D365 data-management package (a zip with Manifest.xml and PackageHeader.xml, DOMAIN.md §2).
+ * Turns a configured input into a file DuckDB can scan: a CSV as it is (UTF-16 written out again as UTF-8), a
+ * Parquet file as it is, or the entity CSV inside a D365 data-management package (job/packages.ts). A file that
+ * is plainly not what the config says is refused with what it looks like, never with its content.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
-import { unzipSync } from 'fflate';
-import { XMLParser } from 'fast-xml-parser';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, symlinkSync, copyFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { PackageLimits } from '../core/config.js';
 import { InputError } from './errors.js';
+import { extractEntity } from './packages.js';
+import { Utf8Writer, utf16Of } from './text-encoding.js';
 
 export interface SourceSpec { path: string; type?: 'csv' | 'package' | 'parquet' | undefined; entity?: string | undefined }
 
@@ -28,64 +30,78 @@ export function sourceType(spec: SourceSpec): 'csv' | 'package' | 'parquet' {
 /**
  * @param configKey the config key that named the file, for error messages
  * @param resolvedPath the path resolved against the config folder
- * @param workDir a private folder for files extracted from packages
+ * @param workDir a private folder for files extracted or converted
  */
-export function openSource(configKey: string, spec: SourceSpec, resolvedPath: string, workDir: string): ScannableFile {
+export async function openSource(configKey: string, spec: SourceSpec, resolvedPath: string, workDir: string,
+  limits: PackageLimits): Promise<ScannableFile> {
   if (!existsSync(resolvedPath) || !statSync(resolvedPath).isFile()) {
     throw new InputError(`${configKey}.path: file not found: ${resolvedPath}`);
   }
   if (statSync(resolvedPath).size === 0) throw new InputError(`${spec.path}: the file is empty (${configKey})`);
   const type = sourceType(spec);
-  if (type === 'package') return extractEntity(configKey, spec, resolvedPath, workDir);
-  return { label: spec.path, path: resolvedPath, kind: type };
+  const privateName = (ext: string) => join(workDir, `${configKey.replaceAll('.', '-')}${ext}`);
+  if (type === 'package') {
+    const entity = await extractEntity(configKey, resolvedPath, spec.path, spec.entity, workDir, limits);
+    return { label: entity.label, path: entity.path, kind: 'csv' };
+  }
+  if (type === 'parquet') return { label: spec.path, path: literalPath(resolvedPath, privateName('.parquet')), kind: 'parquet' };
+
+  const head = firstBytes(resolvedPath, 4096);
+  if (utf16Of(head)) {
+    const target = privateName('-utf8.csv');
+    await transcode(resolvedPath, target);
+    return { label: spec.path, path: target, kind: 'csv' };
+  }
+  const notCsv = notCsvReason(head);
+  if (notCsv) throw new InputError(`${spec.path}: ${notCsv}, not a CSV file; check ${configKey}.path${notCsv.includes('zip') || notCsv.includes('Parquet') ? ` or set ${configKey}.type` : ''}`);
+  return { label: spec.path, path: literalPath(resolvedPath, privateName('.csv')), kind: 'csv' };
 }
 
-interface ManifestEntity { EntityName?: unknown; DataEntityName?: unknown }
-
-function extractEntity(configKey: string, spec: SourceSpec, zipPath: string, workDir: string): ScannableFile {
-  let entries: Record<string, Uint8Array>;
+function firstBytes(path: string, count: number): Uint8Array {
+  const fd = openSync(path, 'r');
   try {
-    entries = unzipSync(readFileSync(zipPath), { filter: (f) => !f.name.endsWith('/') && (/\.(csv|xml)$/i).test(f.name) });
-  } catch (error) {
-    throw new InputError(`${spec.path}: not a readable zip (${(error as Error).message}) (${configKey})`);
+    const buffer = Buffer.alloc(count);
+    return buffer.subarray(0, readSync(fd, buffer, 0, count, 0));
+  } finally {
+    closeSync(fd);
   }
-  const csvNames = Object.keys(entries).filter((name) => name.toLowerCase().endsWith('.csv'));
-  const manifestName = Object.keys(entries).find((name) => basename(name).toLowerCase() === 'manifest.xml');
-  if (!manifestName) throw new InputError(`${spec.path}: not a D365 data package: it has no Manifest.xml (${configKey})`);
-
-  const entityNames = manifestEntities(new TextDecoder().decode(entries[manifestName]));
-  let chosen: string | undefined;
-  if (spec.entity !== undefined) {
-    const wanted = spec.entity.toLowerCase();
-    const entity = entityNames.find((e) => e.entityName.toLowerCase() === wanted || e.dataEntityName.toLowerCase() === wanted);
-    const fileStem = (entity?.entityName ?? spec.entity).toLowerCase();
-    chosen = csvNames.find((name) => basename(name, extname(name)).toLowerCase() === fileStem || basename(name).toLowerCase() === wanted);
-  } else if (csvNames.length === 1) {
-    chosen = csvNames[0];
-  } else {
-    throw new InputError(`${spec.path}: the package holds ${csvNames.length} CSV files (${csvNames.join(', ') || 'none'}); `
-      + `name the one to read with ${configKey}.entity`);
-  }
-  if (!chosen) {
-    throw new InputError(`${spec.path}: no CSV for entity '${spec.entity}' in the package `
-      + `(Manifest.xml lists: ${entityNames.map((e) => e.entityName).join(', ') || 'nothing'}) (${configKey}.entity)`);
-  }
-  const target = join(workDir, `${configKey.replaceAll('.', '-')}-${basename(chosen)}`);
-  writeFileSync(target, asUtf8(entries[chosen]!));
-  return { label: `${spec.path}!${chosen}`, path: target, kind: 'csv' };
 }
 
-function manifestEntities(xml: string): Array<{ entityName: string; dataEntityName: string }> {
-  const parsed = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === 'DataManagementPackageEntityData' }).parse(xml) as
-    { DataManagementPackageManifest?: { PackageEntityList?: { DataManagementPackageEntityData?: ManifestEntity[] } } };
-  const list = parsed.DataManagementPackageManifest?.PackageEntityList?.DataManagementPackageEntityData ?? [];
-  return list.map((e) => ({ entityName: String(e.EntityName ?? ''), dataEntityName: String(e.DataEntityName ?? '') }));
+/** What a file that is not text looks like, from its first bytes; undefined when it may well be a CSV. */
+function notCsvReason(head: Uint8Array): string | undefined {
+  const starts = (signature: string) => Buffer.from(head.subarray(0, signature.length)).toString('latin1') === signature;
+  if (starts('PK\u0003\u0004')) return 'it is a zip file (a D365 data package?)';
+  if (starts('PAR1')) return 'it is a Parquet file';
+  if (starts('%PDF')) return 'it is a PDF document';
+  if (head.some((byte) => byte === 0 || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1a))) {
+    return 'it holds binary data';
+  }
+  const text = Buffer.from(head).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (text.startsWith('{') || text.startsWith('[')) return 'it looks like JSON';
+  if (text.startsWith('<')) return 'it looks like XML or HTML';
+  return undefined;
 }
 
-/** D365's "CSV-Unicode" source format writes UTF-16 LE with a byte-order mark; DuckDB reads UTF-8. */
-function asUtf8(bytes: Uint8Array): Uint8Array {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) {
-    return Buffer.from(new TextDecoder('utf-16le').decode(bytes.subarray(2)), 'utf8');
+/**
+ * DuckDB reads a path as a glob pattern, so `wms[1].csv` would be another file (or none): such a path is read
+ * through a private link (a copy where links are not allowed).
+ */
+function literalPath(path: string, privatePath: string): string {
+  if (!/[*?[\]{}]/.test(path)) return path;
+  try {
+    symlinkSync(path, privatePath);
+  } catch {
+    copyFileSync(path, privatePath);
   }
-  return bytes;
+  return privatePath;
+}
+
+async function transcode(source: string, target: string): Promise<void> {
+  const out = new Utf8Writer(openSync(target, 'w'));
+  try {
+    for await (const chunk of createReadStream(source, { highWaterMark: 1024 * 1024 })) out.write(chunk as Buffer);
+    out.end();
+  } finally {
+    out.close();
+  }
 }

@@ -153,3 +153,13 @@ export function defineTable<const Columns extends Record<string, ColumnDefinitio
 export function allColumns(table: TableDefinition): ColumnDefinition[] {
   return [table.primaryName, ...Object.values(table.columns)];
 }
+
+/** The most characters a text or memo column holds; undefined for other kinds. */
+export function maxLengthOf(column: ColumnDefinition): number | undefined {
+  return column.type.kind === 'text' || column.type.kind === 'memo' ? column.type.maxLength : undefined;
+}
+
+/** The range a whole-number or decimal column holds; undefined for other kinds. */
+export function rangeOf(column: ColumnDefinition): { min: number; max: number } | undefined {
+  return column.type.kind === 'integer' || column.type.kind === 'decimal' ? { min: column.type.min, max: column.type.max } : undefined;
+}

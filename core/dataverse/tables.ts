@@ -12,7 +12,8 @@ import {
 const quantity = () => decimal(6);
 const value = () => decimal(2);
 
-export const RUN_STATUS = choices('Running', 'Completed', 'Failed');
+/** Replaced: a run whose id was reconciled again from other snapshot files with --replace; it keeps its reviewed rows. */
+export const RUN_STATUS = choices('Running', 'Completed', 'Failed', 'Replaced');
 export const CLASSIFICATION = choices('Material', 'Timing', 'Immaterial');
 /** The workflow's statuses and reason codes, numbered as choices in their order (core/workflow.ts is the source). */
 export const REVIEW_STATUS = choices(...REVIEW_STATUSES);
@@ -73,6 +74,10 @@ export const snapshotRun = defineTable({
     rulesUsed: column('rules used', 'Threshold rules used', memo(10000), { description: 'The rules this run classified with, and where they came from' }),
     startedOn: column('started on', 'Started on', dateTime()),
     finishedOn: column('finished on', 'Finished on', dateTime()),
+    snapshotHash: column('snapshot hash', 'Snapshot files hash', text(64), { description: 'SHA-256 over the snapshot files this run\'s discrepancies came from; a re-run from other files is refused without --replace' }),
+    d365LinesOutOfScope: column('d365 lines out of scope', 'D365 lines out of scope', integer(), { description: 'D365 lines of warehouses the WMS does not manage, not compared' }),
+    incompleteCount: column('incomplete count', 'Incomplete keys', integer(), { description: 'Keys a rejected line may belong to: flagged incomplete, never Balanced' }),
+    leaseUntil: column('lease until', 'Running until', dateTime(), { description: 'While Running, the job renews this; a Running run past it did not finish and is marked Failed' }),
   },
   keys: [{ name: 'run number key', displayName: 'Run number', columns: ['name'] }],
 });
@@ -161,6 +166,7 @@ export const thresholdRule = defineTable({
     percentLimit: column('percent limit', 'Percent limit', decimal(2, 0, 100000)),
     valueLimit: column('value limit', 'Value limit', value()),
     active: column('active', 'Active', yesNo(true)),
+    scopeItemGroup: column('scope item group', 'Item group', text(20), { description: 'D365 item group (ItemGroupId); an item rule wins over it, it wins over warehouse and site rules' }),
   },
 });
 

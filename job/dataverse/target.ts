@@ -2,19 +2,24 @@
  * Records runs in Dataverse (issue "Sandbox"): the run row goes Running → Completed or Failed, discrepancies go in
  * with UpsertMultiple keyed by (run, key hash) so a re-run updates instead of adding, and history and the active
  * threshold rules are read from the target. Every column name comes from the definitions in core/.
+ *
+ * A run never lies about itself: while Running the job renews a lease on the row, and a Running row past its lease
+ * (a killed job) is marked Failed by the next job of the company or of the same run id. A run id stays bound to
+ * the snapshot files its rows came from: other files are refused unless --replace, which renames the old run.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ThresholdRule } from '../../core/config.js';
+import { InputError, differentSnapshotError } from '../errors.js';
 import type { Discrepancy } from '../../core/discrepancy.js';
 import type { RunTrendPoint } from '../../core/history.js';
 import { keyString } from '../../core/keys.js';
 import type { RunSummary } from '../../core/run.js';
-import { lookupValueName, type ColumnDefinition } from '../../core/dataverse/schema.js';
+import { lookupValueName, maxLengthOf, type ColumnDefinition } from '../../core/dataverse/schema.js';
 import { CLASSIFICATION, REVIEW_STATUS, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
 import type { Database } from '../db.js';
 import type { RunContext, RunStart, RunTarget } from '../run-target.js';
-import type { DataverseClient } from './client.js';
+import { DataverseRequestError, type DataverseClient } from './client.js';
 
 const RUN = snapshotRun.columns;
 const D = discrepancyTable.columns;
@@ -27,27 +32,56 @@ const MATERIAL = classificationValue('Material');
 /** The key hash the discrepancy table's alternate key uses: SHA-256 of core's keyString. */
 export const keyHash = (d: Discrepancy): string => createHash('sha256').update(keyString(d), 'utf8').digest('hex');
 
-/** OData string literal. */
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/** OData string literal, as it goes into a URL: quotes doubled, then URL-encoded (a `+`, `&` or `#` would cut the query). */
+const literal = (value: string) => `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
+/** A date-time literal in a URL (a `+01:00` offset would read as a space). */
+const instant = (value: string) => encodeURIComponent(value);
+/** The same literal inside a JSON body (`@odata.id`), where it is not URL-decoded. */
+const bodyLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 const idRow = (idColumn: string) => z.object({ [idColumn]: z.string() }).passthrough();
 
 const ruleRowSchema = z.object({
   [thresholdRule.primaryName.logicalName]: z.string(),
   [n(R.scopeItem)]: z.string().nullable(), [n(R.scopeSite)]: z.string().nullable(), [n(R.scopeWarehouse)]: z.string().nullable(),
+  [n(R.scopeItemGroup)]: z.string().nullable().optional(),
   [n(R.quantityLimit)]: z.number().nullable(), [n(R.percentLimit)]: z.number().nullable(), [n(R.valueLimit)]: z.number().nullable(),
 });
+
+/** What the job reads of an existing run row. */
+interface RunRow { id: string; name: string; status: number; snapshotHash?: string | null | undefined; leaseUntil?: string | null | undefined;
+  startedOn?: string | null | undefined; finishedOn?: string | null | undefined; warnings?: string | null | undefined }
+const RUN_ROW_FIELDS = { id: snapshotRun.primaryId, name: n(snapshotRun.primaryName), status: n(RUN.runStatus), snapshotHash: n(RUN.snapshotHash),
+  leaseUntil: n(RUN.leaseUntil), startedOn: n(RUN.startedOn), finishedOn: n(RUN.finishedOn), warnings: n(RUN.warnings) } as const;
+const runRowSchema = z.object({
+  [RUN_ROW_FIELDS.id]: z.string(), [RUN_ROW_FIELDS.name]: z.string(), [RUN_ROW_FIELDS.status]: z.number(),
+  ...Object.fromEntries((['snapshotHash', 'leaseUntil', 'startedOn', 'finishedOn', 'warnings'] as const).map((f) => [RUN_ROW_FIELDS[f], z.string().nullish()])),
+});
+const readRunRow = (raw: unknown): RunRow => {
+  const row = runRowSchema.parse(raw) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(RUN_ROW_FIELDS).map(([field, column]) => [field, row[column]])) as unknown as RunRow;
+};
+const RUN_ROW_SELECT = Object.values(RUN_ROW_FIELDS).join(',');
 
 export interface DataverseTargetOptions {
   /** Rows per UpsertMultiple request (Dataverse takes up to 1,000). */
   batchSize?: number;
+  /** How long a Running row stays claimed without a sign of life from its job (default 15 minutes; renewed every third of it). */
+  leaseMs?: number;
+  /** The clock, for leases. */
+  now?: () => number;
 }
 
 export class DataverseTarget implements RunTarget {
   private runId: string | undefined;
   private run: RunStart | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly client: DataverseClient, private readonly apiUrl: string, private readonly options: DataverseTargetOptions = {}) {}
+
+  private get leaseMs(): number { return this.options.leaseMs ?? 15 * 60 * 1000; }
+  private now(): number { return (this.options.now ?? Date.now)(); }
+  private leaseUntil(): string { return new Date(this.now() + this.leaseMs).toISOString(); }
 
   get description(): string {
     return `Dataverse ${this.apiUrl}`;
@@ -55,37 +89,136 @@ export class DataverseTarget implements RunTarget {
 
   async begin(db: Database, run: RunStart): Promise<RunContext> {
     this.run = run;
+    const warnings: string[] = [];
+    const existing = await this.runNamed(run.runId);
+    if (existing) warnings.push(...await this.settleEarlier(existing, run));
+    warnings.push(...await this.failStaleRuns(run.company, run.runId));
+
     const created = await this.client.request('PATCH', `${snapshotRun.entitySetName}(${n(snapshotRun.primaryName)}=${literal(run.runId)})`, {
       [n(RUN.company)]: run.company, [n(RUN.d365AsOf)]: run.d365AsOf, [n(RUN.wmsAsOf)]: run.wmsAsOf,
       [n(RUN.runStatus)]: statusValue('Running'), [n(RUN.startedOn)]: run.startedOn, [n(RUN.finishedOn)]: null, [n(RUN.warnings)]: null,
+      [n(RUN.leaseUntil)]: this.leaseUntil(),
     }, { Prefer: 'return=representation' });
-    this.runId = idRow(`${snapshotRun.logicalName}id`).parse(created.body)[`${snapshotRun.logicalName}id`] as string;
+    this.runId = idRow(snapshotRun.primaryId).parse(created.body)[snapshotRun.primaryId] as string;
+    // The lease is renewed while the job lives; a killed job stops renewing it, and the next job sees that.
+    this.heartbeat = setInterval(() => { void this.renewLease(); }, Math.max(1000, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
+    // A run being written is not "the latest": the views keep showing the newest completed one meanwhile.
+    await this.markLatest(run.company);
 
     const rules = await this.activeRules();
-    const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.logicalName}id`
+    const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryId}`
       + `&$filter=${n(RUN.company)} eq ${literal(run.company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
-      + ` and ${n(RUN.d365AsOf)} lt ${run.d365AsOf} and ${n(snapshotRun.primaryName)} ne ${literal(run.runId)}`
+      + ` and ${n(RUN.d365AsOf)} lt ${instant(run.d365AsOf)} and ${n(snapshotRun.primaryName)} ne ${literal(run.runId)}`
       + `&$orderby=${n(RUN.d365AsOf)} desc&$top=1`);
-    const previousId = previous[0]?.[`${snapshotRun.logicalName}id`];
-    if (typeof previousId !== 'string') return { previousMaterial: undefined, rules };
+    const previousId = previous[0]?.[snapshotRun.primaryId];
+    if (typeof previousId !== 'string') return { previousMaterial: undefined, rules, warnings };
 
     const material = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${n(D.keyHash)},${n(D.runsUnbalanced)}`
       + `&$filter=${lookupValueName(n(D.run))} eq ${previousId} and ${n(D.classification)} eq ${MATERIAL}`);
     await db.run('CREATE TEMP TABLE previous_material (key_hash VARCHAR, runs_unbalanced DOUBLE)');
     await db.append('previous_material', material.map((row) => [String(row[n(D.keyHash)]), Number(row[n(D.runsUnbalanced)] ?? 0)]));
-    return { previousMaterial: 'previous_material', rules };
+    return { previousMaterial: 'previous_material', rules, warnings };
+  }
+
+  private async runNamed(runId: string): Promise<RunRow | undefined> {
+    const rows = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${RUN_ROW_SELECT}`
+      + `&$filter=${n(snapshotRun.primaryName)} eq ${literal(runId)}`);
+    return rows[0] === undefined ? undefined : readRunRow(rows[0]);
+  }
+
+  /** When a Running row's job last promised to be alive: its lease, or for rows without one, its start plus a lease. */
+  private leaseEnd(row: RunRow): number {
+    const lease = row.leaseUntil;
+    if (lease) return Date.parse(lease);
+    const started = row.startedOn;
+    return started ? Date.parse(started) + this.leaseMs : 0;
+  }
+
+  /**
+   * An earlier row of this run id: still running elsewhere (refused), left Running by a killed job (marked Failed),
+   * or finished from other snapshot files (refused, or renamed and kept with --replace).
+   */
+  private async settleEarlier(existing: RunRow, run: RunStart): Promise<string[]> {
+    const warnings: string[] = [];
+    const id = existing.id;
+    const started = existing.startedOn ?? 'at an unknown time';
+    if (existing.status === statusValue('Running')) {
+      const leaseEnd = this.leaseEnd(existing);
+      if (leaseEnd > this.now()) {
+        throw new InputError(`run ${run.runId} is being written by another job (started ${started}; it renews its lease until ${new Date(leaseEnd).toISOString()}). `
+          + 'Wait for it to finish; if that job was stopped, run again after its lease ends');
+      }
+      await this.markFailed(id, `The run did not finish: its job (started ${started}) stopped renewing its lease at ${new Date(leaseEnd).toISOString()} `
+        + '(stopped, or lost its connection). It was run again.');
+      warnings.push(`An earlier attempt of run ${run.runId} (started ${started}) did not finish; it was marked Failed and this run replaces it`);
+    }
+    const hash = existing.snapshotHash;
+    if (hash && hash !== run.snapshotHash) {
+      const finished = existing.finishedOn ?? undefined;
+      if (!run.replace) throw differentSnapshotError(run.runId, `Dataverse ${this.apiUrl}`, finished);
+      const suffix = ` (replaced ${new Date(this.now()).toISOString()})`;
+      const renamed = `${run.runId.slice(0, (maxLengthOf(snapshotRun.primaryName) ?? 100) - suffix.length)}${suffix}`;
+      await this.client.request('PATCH', `${snapshotRun.entitySetName}(${id})`, {
+        [n(snapshotRun.primaryName)]: renamed, [n(RUN.runStatus)]: statusValue('Replaced'), [n(RUN.isLatest)]: false,
+        [n(RUN.warnings)]: [existing.warnings, `Replaced by a run of other snapshot files under the id ${run.runId} (--replace); `
+          + 'its discrepancies, reviewed or not, stay with this run and out of the review views.'].filter(Boolean).join('\n').slice(0, 10000),
+      }, { 'If-Match': '*' });
+      warnings.push(`--replace: the earlier run ${run.runId} (other snapshot files${finished ? `, finished ${finished}` : ''}) was renamed '${renamed}' `
+        + 'and keeps its discrepancies; this run starts afresh');
+    }
+    return warnings;
+  }
+
+  /** Runs of the company left Running past their lease: their jobs are gone, so the rows say Failed. */
+  private async failStaleRuns(company: string, runId: string): Promise<string[]> {
+    const running = await this.client.retrieveAll(`${snapshotRun.entitySetName}?$select=${RUN_ROW_SELECT}`
+      + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.runStatus)} eq ${statusValue('Running')}`
+      + ` and ${n(snapshotRun.primaryName)} ne ${literal(runId)}`);
+    const warnings: string[] = [];
+    for (const raw of running) {
+      const row = readRunRow(raw);
+      const leaseEnd = this.leaseEnd(row);
+      if (leaseEnd > this.now()) continue;
+      await this.markFailed(row.id, `The run did not finish: its job (started ${row.startedOn ?? 'at an unknown time'}) `
+        + `stopped renewing its lease at ${new Date(leaseEnd).toISOString()} (stopped, or lost its connection).`);
+      warnings.push(`Run ${row.name} had been left Running by a job that stopped; it is now marked Failed`);
+    }
+    return warnings;
+  }
+
+  private async markFailed(id: string, reason: string): Promise<void> {
+    await this.client.request('PATCH', `${snapshotRun.entitySetName}(${id})`, {
+      [n(RUN.runStatus)]: statusValue('Failed'), [n(RUN.finishedOn)]: new Date(this.now()).toISOString(), [n(RUN.isLatest)]: false,
+      [n(RUN.leaseUntil)]: null, [n(RUN.warnings)]: reason.slice(0, 10000),
+    }, { 'If-Match': '*' });
+  }
+
+  private async renewLease(): Promise<void> {
+    if (this.runId === undefined) return;
+    try {
+      await this.updateRun({ [n(RUN.leaseUntil)]: this.leaseUntil() });
+    } catch {
+      // A missed renewal is retried at the next beat; the lease is three beats long.
+    }
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   /** Finance keeps the rules in the app; the config's apply only while the target has none. */
   private async activeRules(): Promise<ThresholdRule[] | undefined> {
     const rows = await this.client.retrieveAll(`${thresholdRule.entitySetName}?$select=${[thresholdRule.primaryName, R.scopeItem, R.scopeSite,
-      R.scopeWarehouse, R.quantityLimit, R.percentLimit, R.valueLimit].map(n).join(',')}`
+      R.scopeWarehouse, R.scopeItemGroup, R.quantityLimit, R.percentLimit, R.valueLimit].map(n).join(',')}`
       + `&$filter=${n(R.active)} eq true and statecode eq 0&$orderby=${n(thresholdRule.primaryName)}`);
     if (rows.length === 0) return undefined;
     return rows.map((raw) => {
       const row = ruleRowSchema.parse(raw);
       const value = (c: ColumnDefinition) => row[n(c)] ?? undefined;
-      const scope = Object.fromEntries([['item', value(R.scopeItem)], ['site', value(R.scopeSite)], ['warehouse', value(R.scopeWarehouse)]]
+      const scope = Object.fromEntries([['item', value(R.scopeItem)], ['itemGroup', value(R.scopeItemGroup)], ['site', value(R.scopeSite)],
+        ['warehouse', value(R.scopeWarehouse)]]
         .filter(([, v]) => v !== undefined && v !== ''));
       return {
         name: String(row[n(thresholdRule.primaryName)]),
@@ -98,6 +231,14 @@ export class DataverseTarget implements RunTarget {
   }
 
   async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
+    try {
+      return await this.write(summary, discrepancies);
+    } finally {
+      this.stopHeartbeat();
+    }
+  }
+
+  private async write(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
     const batchSize = this.options.batchSize ?? 1000;
     const rows = discrepancies.map((d) => this.discrepancyRow(d));
     const batches: Array<Array<Record<string, unknown>>> = [];
@@ -113,6 +254,8 @@ export class DataverseTarget implements RunTarget {
     const wms = side('wms.onHand');
     await this.updateRun({
       [n(RUN.runStatus)]: statusValue('Completed'), [n(RUN.finishedOn)]: summary.finishedOn, [n(RUN.skewMinutes)]: summary.skewMinutes,
+      [n(RUN.company)]: summary.company, [n(RUN.snapshotHash)]: summary.snapshotHash, [n(RUN.leaseUntil)]: null,
+      [n(RUN.d365LinesOutOfScope)]: d365?.outOfScope ?? 0, [n(RUN.incompleteCount)]: summary.incompleteKeys,
       [n(RUN.comparisonLevel)]: ['item', ...summary.compareLevel].join(', '),
       [n(RUN.d365LinesRead)]: d365?.read ?? 0, [n(RUN.d365LinesAccepted)]: d365?.accepted ?? 0, [n(RUN.d365LinesRejected)]: d365?.rejected ?? 0,
       [n(RUN.wmsLinesRead)]: wms?.read ?? 0, [n(RUN.wmsLinesAccepted)]: wms?.accepted ?? 0, [n(RUN.wmsLinesRejected)]: wms?.rejected ?? 0,
@@ -120,7 +263,8 @@ export class DataverseTarget implements RunTarget {
       [n(RUN.timingCount)]: summary.classifications.Timing, [n(RUN.immaterialCount)]: summary.classifications.Immaterial,
       [n(RUN.balancedCount)]: summary.classifications.Balanced,
       [n(RUN.materialAbsoluteValue)]: summary.material.absoluteValue, [n(RUN.materialNetValue)]: summary.material.netValue,
-      [n(RUN.sourceFiles)]: summary.files.map((f) => `${f.source}: ${f.file} (${f.read} read, ${f.accepted} accepted, ${f.rejected} rejected)`).join('\n').slice(0, 4000),
+      [n(RUN.sourceFiles)]: summary.files.map((f) => `${f.source}: ${f.file} (${f.read} read, ${f.accepted} accepted, ${f.rejected} rejected`
+        + `${f.outOfScope > 0 ? `, ${f.outOfScope} out of scope` : ''})`).join('\n').slice(0, 4000),
       [n(RUN.warnings)]: summary.warnings.join('\n').slice(0, 10000) || null,
       [n(RUN.rulesUsed)]: `${summary.rules.source === 'target' ? 'Active threshold rules in Dataverse' : 'The config file'}: ${summary.rules.names.join(', ')}`.slice(0, 10000),
     });
@@ -137,17 +281,28 @@ export class DataverseTarget implements RunTarget {
       + `&$filter=${lookupValueName(n(D.run))} eq ${this.runId}`);
     const stale = rows.filter((r) => !current.has(String(r[n(D.keyHash)])));
     const untouched = stale.filter((r) => r[n(D.reviewStatus)] === REVIEW_STATUS[0]!.value);
-    for (const row of untouched) await this.client.request('DELETE', `${discrepancyTable.entitySetName}(${String(row[`${discrepancyTable.logicalName}id`])})`);
+    for (const row of untouched) await this.deleteRow(`${discrepancyTable.entitySetName}(${String(row[discrepancyTable.primaryId])})`);
     const kept = stale.filter((r) => r[n(D.reviewStatus)] !== REVIEW_STATUS[0]!.value);
     if (kept.length === 0) return undefined;
     return `${kept.length} discrepancies of this run are no longer differences but were kept because they are in review: `
       + `${kept.slice(0, 20).map((r) => String(r[n(discrepancyTable.primaryName)])).join(', ')}${kept.length > 20 ? ', …' : ''}`;
   }
 
+  /** A DELETE that is retried after its answer was lost finds the row gone: that is the wanted outcome. */
+  private async deleteRow(path: string): Promise<void> {
+    try {
+      await this.client.request('DELETE', path);
+    } catch (error) {
+      if (!(error instanceof DataverseRequestError && error.status === 404)) throw error;
+    }
+  }
+
   async fail(error: Error): Promise<void> {
+    this.stopHeartbeat();
     if (this.runId === undefined) return;
-    await this.updateRun({ [n(RUN.runStatus)]: statusValue('Failed'), [n(RUN.finishedOn)]: new Date().toISOString(),
+    await this.updateRun({ [n(RUN.runStatus)]: statusValue('Failed'), [n(RUN.finishedOn)]: new Date(this.now()).toISOString(), [n(RUN.leaseUntil)]: null,
       [n(RUN.warnings)]: `The run failed: ${error.message}`.slice(0, 10000) });
+    await this.markLatest(this.run!.company);
   }
 
   private discrepancyRow(d: Discrepancy): Record<string, unknown> {
@@ -156,7 +311,7 @@ export class DataverseTarget implements RunTarget {
       .filter((part) => part !== '').join(' · ');
     return {
       '@odata.type': `Microsoft.Dynamics.CRM.${discrepancyTable.logicalName}`,
-      '@odata.id': `${discrepancyTable.entitySetName}(${lookupValueName(n(D.run))}=${this.runId},${n(D.keyHash)}=${literal(hash)})`,
+      '@odata.id': `${discrepancyTable.entitySetName}(${lookupValueName(n(D.run))}=${this.runId},${n(D.keyHash)}=${bodyLiteral(hash)})`,
       [n(discrepancyTable.primaryName)]: name.slice(0, 300),
       [n(D.company)]: d.company, [n(D.item)]: d.item, [n(D.color)]: d.color, [n(D.size)]: d.size, [n(D.style)]: d.style,
       [n(D.config)]: d.config, [n(D.version)]: d.version, [n(D.site)]: d.site, [n(D.warehouse)]: d.warehouse,
@@ -178,7 +333,8 @@ export class DataverseTarget implements RunTarget {
     const flagged = await this.client.retrieveAll(`${snapshotRun.entitySetName}?$select=${snapshotRun.logicalName}id`
       + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.isLatest)} eq true`);
     const newest = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.logicalName}id`
-      + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}&$orderby=${n(RUN.d365AsOf)} desc&$top=1`);
+      + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
+      + `&$orderby=${n(RUN.d365AsOf)} desc,${n(RUN.finishedOn)} desc&$top=1`);
     const latestId = newest[0]?.[`${snapshotRun.logicalName}id`];
     for (const row of flagged) {
       const id = row[`${snapshotRun.logicalName}id`];
@@ -193,7 +349,7 @@ export class DataverseTarget implements RunTarget {
     const rows = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${[snapshotRun.primaryName, RUN.d365AsOf, RUN.materialCount,
       RUN.materialAbsoluteValue, RUN.materialNetValue].map(n).join(',')}`
       + `&$filter=${n(RUN.company)} eq ${literal(company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
-      + ` and ${n(RUN.d365AsOf)} le ${this.run!.d365AsOf}&$orderby=${n(RUN.d365AsOf)} desc&$top=12`);
+      + ` and ${n(RUN.d365AsOf)} le ${instant(this.run!.d365AsOf)}&$orderby=${n(RUN.d365AsOf)} desc&$top=12`);
     return rows.reverse().map((row) => ({
       runId: String(row[n(snapshotRun.primaryName)]), d365AsOf: String(row[n(RUN.d365AsOf)]),
       materialCount: Number(row[n(RUN.materialCount)] ?? 0), materialAbsoluteValue: Number(row[n(RUN.materialAbsoluteValue)] ?? 0),

@@ -15,15 +15,52 @@ describe('threshold rule precedence', () => {
   it('prefers the rule that matches more scope fields, wherever it is listed', () => {
     expect(ruleFor([itemInWarehouse, everything, warehouse], key)?.name).toBe('A0001 in 11');
     expect(ruleFor([everything, warehouse, itemInWarehouse], key)?.name).toBe('A0001 in 11');
+    expect(ruleFor([item, itemInWarehouse], key)?.name).toBe('A0001 in 11');
+  });
+
+  it('prefers an item rule to a warehouse rule, wherever it is listed', () => {
+    expect(ruleFor([warehouse, item], key)?.name).toBe('item A0001');
+    expect(ruleFor([item, warehouse], key)?.name).toBe('item A0001');
   });
 
   it('gives a tie to the rule listed first', () => {
-    expect(ruleFor([warehouse, item], key)?.name).toBe('warehouse 11');
-    expect(ruleFor([item, warehouse], key)?.name).toBe('item A0001');
+    const otherWarehouse11: ThresholdRule = { name: 'also warehouse 11', scope: { warehouse: '11' }, quantity: 3 };
+    expect(ruleFor([warehouse, otherWarehouse11], key)?.name).toBe('warehouse 11');
+    expect(ruleFor([otherWarehouse11, warehouse], key)?.name).toBe('also warehouse 11');
   });
 
   it('never picks a rule one of whose scope fields differs', () => {
     expect(ruleFor([itemInWarehouse], { ...key, warehouse: '12' })).toBeUndefined();
+  });
+});
+
+describe('rules scoped by item group (DOMAIN.md §4: item > item group > warehouse > site > all)', () => {
+  const everything: ThresholdRule = { name: 'all', quantity: 5 };
+  const site: ThresholdRule = { name: 'site 1', scope: { site: '1' }, quantity: 4 };
+  const warehouse: ThresholdRule = { name: 'warehouse 11', scope: { warehouse: '11' }, quantity: 3 };
+  const group: ThresholdRule = { name: 'group AUDIO', scope: { itemGroup: 'AUDIO' }, value: 20 };
+  const item: ThresholdRule = { name: 'item A0001', scope: { item: 'A0001' }, quantity: 1 };
+  const audio = { ...key, itemGroup: 'AUDIO' };
+
+  it('lets each level beat the ones below it, in whatever order the rules are listed', () => {
+    const ladder = [everything, site, warehouse, group, item];
+    for (const rules of [ladder, [...ladder].reverse()]) {
+      expect(ruleFor(rules, audio)?.name).toBe('item A0001');
+      expect(ruleFor(rules.filter((r) => r !== item), audio)?.name).toBe('group AUDIO');
+      expect(ruleFor(rules.filter((r) => r !== item && r !== group), audio)?.name).toBe('warehouse 11');
+      expect(ruleFor([everything, site].filter((r) => rules.includes(r)), audio)?.name).toBe('site 1');
+    }
+  });
+
+  it('ignores a group rule for an item of another group or of no known group', () => {
+    expect(ruleFor([everything, group], { ...key, itemGroup: 'TV' })?.name).toBe('all');
+    expect(ruleFor([everything, group], key)?.name).toBe('all');
+  });
+
+  it('ranks a group in a warehouse above the group alone, and the item alone above both', () => {
+    const groupIn11: ThresholdRule = { name: 'AUDIO in 11', scope: { itemGroup: 'AUDIO', warehouse: '11' }, quantity: 2 };
+    expect(ruleFor([group, groupIn11], audio)?.name).toBe('AUDIO in 11');
+    expect(ruleFor([groupIn11, item], audio)?.name).toBe('item A0001');
   });
 });
 

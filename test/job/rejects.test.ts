@@ -35,9 +35,10 @@ describe('rejected lines: counted, reported with file, line, reason and raw, nev
     expect(wms.every((r) => r.file === 'wms.csv')).toBe(true);
     expect(wms.find((r) => r.line === '5')!.raw).toBe('A,DAL1,B1,,AVAIL,1,PAL');
     expect(wms.find((r) => r.line === '8')!.raw).toBe('A,DAL1,B1,,AVAIL,1,ea,extra');
-    expect(summary.files.find((f) => f.source === 'wms.onHand')).toEqual({ source: 'wms.onHand', file: 'wms.csv', read: 8, accepted: 1, rejected: 7 });
-    // The one accepted line balances D365: rejects were not compared as if they were right.
-    expect(summary.classifications.Balanced).toBe(1);
+    expect(summary.files.find((f) => f.source === 'wms.onHand')).toEqual({ source: 'wms.onHand', file: 'wms.csv', read: 8, accepted: 1, rejected: 7, outOfScope: 0 });
+    // The one accepted line matches D365, but the key's other lines were rejected: it is not called Balanced.
+    expect(summary.classifications.Balanced).toBe(0);
+    expect(summary.incompleteKeys).toBe(1);
   });
 
   it('rejects a D365 key that repeats within its file, keeping the first line', async () => {
@@ -47,7 +48,8 @@ describe('rejected lines: counted, reported with file, line, reason and raw, nev
     const { rejects, discrepancies, summary } = await s.run();
     expect(rejects).toEqual([{ source: 'd365.onHand', file: 'd365-onhand.csv', line: '4',
       reason: 'the same key as line 2 (a repeated key would count its quantity twice)', raw: 'usmf,A,,,,,,1,11,10,10' }]);
-    expect(discrepancies).toEqual([]);
+    // B balances; A's first line agrees with the WMS, but a line of A was rejected, so A is flagged rather than Balanced.
+    expect(discrepancies.map((d) => [d.item, d.d365Qty, d.wmsQty, d.classification, d.flags])).toEqual([['A', '10', '10', 'Material', 'incomplete']]);
     expect(summary.files.find((f) => f.source === 'd365.onHand')).toMatchObject({ read: 3, accepted: 2, rejected: 1 });
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLASSIFICATION, REVIEW_STATUS } from '../../core/dataverse/tables';
+import { CLASSIFICATION, REVIEW_STATUS, RUN_STATUS } from '../../core/dataverse/tables';
 import { DataverseEmulator } from '../../sandbox/dataverse/emulator';
 
 /** The Dataverse Web API emulator over real HTTP on 127.0.0.1, against the wire shapes of offline.md §5. */
@@ -359,7 +359,7 @@ describe('Dataverse emulator: FetchXML', () => {
   it("runs a saved view's query: the link to the latest run, the filter and the order", async () => {
     const older = await createRun();
     const latest = await createRun();
-    await call('PATCH', `ibal_snapshotruns(${latest.id})`, { ibal_islatest: true });
+    await call('PATCH', `ibal_snapshotruns(${latest.id})`, { ibal_islatest: true, ibal_runstatus: RUN_STATUS.find((s) => s.label === 'Completed')!.value });
     await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: [
       discrepancy(older.id, 'FX-OLD', { ibal_absolutevalue: 900 }),
       discrepancy(latest.id, 'FX-SMALL', { ibal_absolutevalue: 10 }),

@@ -70,15 +70,18 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     expect((await get("ibal_snapshotruns?$filter=ibal_company eq 'w2co'&$count=true"))['@odata.count']).toBe(1);
   });
 
-  it('removes differences a corrected re-run no longer finds, unless someone is already reviewing them', async () => {
-    const s = week('w7co', '2026-11-06T02:00:00Z', { A: 90, B: 80, C: 130 });
+  it('removes differences a re-run with a corrected mapping no longer finds, unless someone is already reviewing them', async () => {
+    // The WMS counts A and B in cases, for which the config has no conversion yet: both lines are rejected.
+    const s = week('w7co', '2026-11-06T02:00:00Z', { C: 130 });
+    s.wms([wmsRow('A', 'DAL1', 10, 'cs'), wmsRow('B', 'DAL1', 10, 'cs'), wmsRow('C', 'DAL1', 130)]);
     const first = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out1'), target: new DataverseTarget(client(), api) });
     const runGuid = (await runRow(first.summary.runId)).ibal_snapshotrunid;
     const [a] = await discrepanciesOf(runGuid);
+    expect(a).toMatchObject({ ibal_item: 'A', ibal_flags: 'd365-only;incomplete' });
     await fetch(`${api}ibal_discrepancies(${a.ibal_discrepancyid})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', ...asAdmin() },
       body: JSON.stringify({ ibal_reviewstatus: REVIEW_STATUS[1]!.value }) });
-    // The WMS file is corrected: A and B now agree with D365, only C still differs.
-    s.wms([wmsRow('A', 'DAL1', 100), wmsRow('B', 'DAL1', 100), wmsRow('C', 'DAL1', 130)]);
+    // The same files, and the missing conversion added: A and B now agree with D365, only C still differs.
+    (s.config.mappings as Record<string, unknown>).units = { default: 'ea', conversions: [{ item: '*', from: 'cs', factor: 10 }] };
     const second = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out2'), target: new DataverseTarget(client(), api) });
     expect((await discrepanciesOf(runGuid)).map((r: { ibal_item: string }) => r.ibal_item)).toEqual(['A', 'C']);
     expect(second.summary.warnings).toContainEqual(expect.stringMatching(/^1 discrepancies of this run are no longer differences but were kept because they are in review: A · 11/));
@@ -147,7 +150,7 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     const s = new Scenario().costs({});
     s.config.company = 'bulk';
     s.file('d365-onhand.csv', csv(D365_V2_HEADER, Array.from({ length: 50000 }, (_, i) => d365Row(`S${i}`, '11', 10, '1', 'bulk'))));
-    s.wms([]);
+    s.wms([wmsRow('S0', 'DAL1', 9)]); // 1 of 10 short: 10 %, Material like the 49,999 the WMS does not hold
     emulator.resetStats();
     const { summary } = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out'), target: new DataverseTarget(client(), api) });
     expect(summary.classifications.Material).toBe(50000);

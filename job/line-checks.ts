@@ -1,0 +1,62 @@
+/**
+ * The checks every line passes when it is read, as SQL: numbers written as plain decimals, and values that fit the
+ * Dataverse columns they end up in (core/stored-limits.ts). Each check is a condition and the reason it gives; the
+ * reasons quote at most 40 characters of what the line held.
+ */
+import type { KeyField } from '../core/keys.js';
+import { KEY_FIELD_LIMITS, describeRange } from '../core/stored-limits.js';
+
+export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/** A line is rejected `when` (an SQL condition) holds, for the reason `why` (an SQL text). */
+export interface Check { when: string; why: string }
+
+/** A reason computed elsewhere (a mapping decision joined in): NULL when there is none. */
+export const reasonColumn = (column: string): Check => ({ when: `${column} IS NOT NULL`, why: column });
+
+/** A value quoted into a reason: at most 40 characters, so a runaway field does not fill rejects.csv twice. */
+export const quoted = (text: string): string =>
+  `'''' || CASE WHEN length(${text}) > 40 THEN left(${text}, 40) || '…' ELSE ${text} END || ''''`;
+
+/**
+ * All reasons of a line joined, NULL when it passes every check. The conditions are tested first, so the reasons
+ * are only put together for the lines that need them.
+ */
+export function reasons(...checks: Check[]): string {
+  return `CASE WHEN ${checks.map((c) => `coalesce(${c.when}, false)`).join(' OR ')}
+    THEN concat_ws('; ', ${checks.map((c) => `CASE WHEN ${c.when} THEN ${c.why} END`).join(', ')}) END`;
+}
+
+/**
+ * The reason a number's text is not a plain decimal number; `value` is its TRY_CAST to DOUBLE. DuckDB's cast
+ * also takes digit separators (`1_000`) and `inf`, which no export means, so they are refused here.
+ */
+export function numberCheck(text: string, value: string, name: string): Check {
+  return {
+    when: `${text} = '' OR ${value} IS NULL OR NOT isfinite(${value}) OR contains(${text}, '_')`,
+    why: `CASE WHEN ${text} = '' THEN '${name} is empty' ELSE '${name} ' || ${quoted(text)} || ' is not a number'
+      || CASE WHEN contains(${text}, ',') THEN ' (write numbers with a decimal point and no thousands separator)' ELSE '' END END`,
+  };
+}
+
+/**
+ * The reason a number is outside a Dataverse column's range; `shown` is what the reason quotes, `detail` (SQL)
+ * what it adds after the quote.
+ */
+export function rangeCheck(value: string, limits: { min: number; max: number }, name: string, shown: string, detail = `''`): Check {
+  return {
+    when: `${value} < ${limits.min} OR ${value} > ${limits.max}`,
+    why: `'${name} ' || ${quoted(shown)} || ${detail} || ' is outside what Dataverse stores (${describeRange(limits)})'`,
+  };
+}
+
+/** Key fields longer than their Dataverse column; `fields` maps a key field to its SQL expression. */
+export function lengthChecks(fields: ReadonlyArray<[KeyField, string]>): Check[] {
+  return fields.map(([field, sql]) => {
+    const { maxLength, column } = KEY_FIELD_LIMITS[field];
+    return {
+      when: `length(${sql}) > ${maxLength}`,
+      why: `'${field} ' || ${quoted(sql)} || ' has ' || length(${sql}) || ' characters, more than the ${maxLength} Dataverse stores (${column})'`,
+    };
+  });
+}
