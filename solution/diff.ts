@@ -10,7 +10,15 @@ if (!installedPath || !incomingPath) {
   process.stderr.write('usage: npm run solution:diff -- <installed solution zip> <new managed solution zip>\n');
   process.exit(2);
 }
-const report = compareForUpgrade(inventoryOf(readFileSync(installedPath), installedPath), inventoryOf(readFileSync(incomingPath), incomingPath));
+function inventory(path: string) {
+  try {
+    return inventoryOf(readFileSync(path), path);
+  } catch (error) {
+    process.stderr.write(`${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: no such file` : (error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+const report = compareForUpgrade(inventory(installedPath), inventory(incomingPath));
 const section = (title: string, lines: readonly string[]) => (lines.length === 0 ? '' : `${title} (${lines.length}):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 process.stdout.write(`Upgrade ${report.from} → ${report.to}\n`
   + section('Added', report.added)

@@ -50,6 +50,9 @@ function controlsNamed(config: Record<string, unknown>): string[] {
  */
 function entityElement(src: string, folder: string, packedControls: ReadonlySet<string>): Record<string, unknown> {
   const dir = join(src, 'Entities', folder);
+  if (!existsSync(join(dir, 'Entity.xml'))) {
+    throw new SolutionSourceError(`${dir} has no Entity.xml: run \`npm run solution:src\`, or delete the folder of a table core/ no longer defines`);
+  }
   const entity = rootOf(join(dir, 'Entity.xml'), 'Entity');
   const filled = (entity.Entity as Ordered).flatMap((node) => {
     const tag = tagOf(node);

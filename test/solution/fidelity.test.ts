@@ -141,6 +141,15 @@ describe('each component kind, element by element', () => {
     const reference = microsoftAttributes.get(type);
     expect(reference).toBeDefined();
     expect(childTags(ourAttributes.get(type)!)).toEqual(childTags(reference!));
+    // Choices, yes/no columns and status: the option set and its options as the platform writes them.
+    const [ourSet, referenceSet] = [ourAttributes.get(type)!, reference!].map((a) => everywhere([a], 'optionset')[0]);
+    if (referenceSet && ourSet) {
+      expectSameRelativeOrder(childTags(ourSet), childTags(referenceSet));
+      for (const tag of ['option', 'state', 'status']) {
+        const [ours1, theirs] = [ourSet, referenceSet].map((set) => everywhere([set], tag)[0]);
+        if (ours1 && theirs) expect(Object.keys(attrs(theirs)).every((k) => k in attrs(ours1))).toBe(true);
+      }
+    }
   });
 
   it('alternate keys: written as exports write them, named by schema name', () => {
