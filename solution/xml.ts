@@ -4,6 +4,7 @@
  * text `#text`) and converted. No XML is concatenated by hand.
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { ENGLISH, LANGUAGES, type Bilingual } from './labels.js';
 
 export type XmlNode = { [name: string]: XmlValue };
 export type XmlValue = string | number | XmlNode | XmlValue[] | undefined;
@@ -44,9 +45,10 @@ export function elementOf(name: string, children: Ordered, attributes: Record<st
 
 const prefixed = (attributes: Record<string, string>) => Object.fromEntries(Object.entries(attributes).map(([k, v]) => [`@_${k}`, v]));
 
-/** A UTF-8 XML document with its declaration, as Dataverse writes them. */
+/** A UTF-8 XML document with its declaration, laid out as Dataverse and pac write them (`<empty />`). */
 export function xmlDocument(root: Ordered): string {
-  return `<?xml version="1.0" encoding="utf-8"?>\n${(builder.build(root) as string).trim()}\n`;
+  const body = (builder.build(root) as string).trim().replace(/<([^<>]*[^\s/<>])\/>/g, '<$1 />');
+  return `<?xml version="1.0" encoding="utf-8"?>\n${body}\n`;
 }
 
 /** The children of the first element with this name among nodes. */
@@ -65,16 +67,21 @@ export function textOf(nodes: Ordered, name: string): string | undefined {
   return text === undefined ? undefined : String(text['#text']);
 }
 
-export const LANGUAGE = 1033;
-
-export const localizedNames = (description: string): XmlNode =>
-  ({ LocalizedName: { '@_description': description, '@_languagecode': LANGUAGE } });
-export const displayNames = (description: string): XmlNode =>
-  ({ displayname: { '@_description': description, '@_languagecode': LANGUAGE } });
-export const descriptions = (description: string): XmlNode =>
-  ({ Description: { '@_description': description, '@_languagecode': LANGUAGE } });
-export const labels = (description: string): XmlNode =>
-  ({ label: { '@_description': description, '@_languagecode': LANGUAGE } });
+/** A label element per language, English first, as exports write them. */
+const perLanguage = (element: string, text: Bilingual): XmlNode => ({
+  [element]: LANGUAGES.map((code) => ({ '@_description': code === ENGLISH ? text.en : text.de, '@_languagecode': code })),
+});
+export const localizedNames = (text: Bilingual): XmlNode => perLanguage('LocalizedName', text);
+export const localizedCollectionNames = (text: Bilingual): XmlNode => perLanguage('LocalizedCollectionName', text);
+export const displayNames = (text: Bilingual): XmlNode => perLanguage('displayname', text);
+export const descriptions = (text: Bilingual): XmlNode => perLanguage('Description', text);
+export const labels = (text: Bilingual): XmlNode => perLanguage('label', text);
 
 /** Dataverse's 0/1 flags. */
 export const flag = (on: boolean): string => (on ? '1' : '0');
+
+/** The order exports sort names in (privileges, attributes, relationships): ordinal on the lower-cased text. */
+export function compareIgnoringCase(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
+}

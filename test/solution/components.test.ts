@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { builtComponents } from '../../solution/components';
 import { packSolution } from '../../solution/pack';
-import { SOLUTION_SRC, entries, list, parse, type Xml } from '../helpers/solution';
+import { dependenciesOf, webResourceElement } from '../../solution/web-resource-xml';
+import { SOLUTION_SRC, builtOutputs, copyOfSource, entries, list, packed, parse, type Xml } from '../helpers/solution';
 
 function project(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'ibal-pack-'));
@@ -17,54 +18,51 @@ function project(files: Record<string, string>): string {
 
 describe('built web resources and PCF controls', () => {
   const root = project({
-    'out/webresources/commands/review.js': 'export function approve() {}',
-    'out/webresources/dialog.html': '<!doctype html><title>Review</title>',
+    'out/webresources/scripts/review.js': 'export function approve() {}',
+    'out/webresources/pages/dialog.html': '<!doctype html><title>Review</title><link rel="stylesheet" href="dialog.css"><script src="../scripts/review.js"></script><script src="https://cdn.example/x.js"></script>',
+    'out/webresources/pages/dialog.css': 'body {}',
     'out/webresources/notes.txt': 'not a web resource',
-    'out/controls/ControlManifest.xml': '<?xml version="1.0"?><manifest><control namespace="InventoryBalance" constructor="VarianceGrid" version="0.1.0" control-type="virtual"/></manifest>',
+    'out/controls/ControlManifest.xml': '<?xml version="1.0"?><manifest><control namespace="InventoryBalance" constructor="VarianceGrid" version="0.1.0" control-type="virtual"><resources><code path="bundle.js" order="1"/><resx path="pcf/strings/VarianceGrid.1033.resx" version="1.0.0"/></resources></control></manifest>',
     'out/controls/bundle.js': 'var pcf_tools;',
-    'out/controls/strings/VarianceGrid.1033.resx': '<root/>',
+    'out/controls/pcf/strings/VarianceGrid.1033.resx': '<root/>',
   });
-  const zip = entries(packSolution(SOLUTION_SRC, '1.0.0.0', builtComponents(root)).managed);
-  const customizations = parse(zip['customizations.xml']!).ImportExportXml;
+  const built = builtComponents(root);
 
-  it('packs each web resource bundle under WebResources/ with a stable id, and skips other files', () => {
-    const resources = list(customizations.WebResources.WebResource);
-    expect(resources.map((w: Xml) => [w.Name, w.WebResourceType])).toEqual([['ibal_/commands/review.js', '3'], ['ibal_/dialog.html', '1']]);
-    for (const w of resources) {
-      expect(w.FileName).toMatch(/^\/WebResources\/ibal_\w+[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
-      expect(zip[w.FileName.slice(1)]).toBeDefined();
-    }
-    expect(zip[resources[0].FileName.slice(1)]).toBe('export function approve() {}');
-    const again = list(parse(entries(packSolution(SOLUTION_SRC, '1.0.0.0', builtComponents(root)).managed)['customizations.xml']!)
-      .ImportExportXml.WebResources.WebResource);
-    expect(again.map((w: Xml) => w.WebResourceId)).toEqual(resources.map((w: Xml) => w.WebResourceId));
+  it('names each web resource bundle after its path under the publisher prefix, and skips other files', () => {
+    expect(built.webResources.map((w) => w.name)).toEqual(['ibal_/pages/dialog.css', 'ibal_/pages/dialog.html', 'ibal_/scripts/review.js']);
   });
 
-  it('packs the control under Controls/<prefix>_<namespace>.<constructor>/ with its files', () => {
-    expect(customizations.CustomControls.CustomControl).toEqual({
-      Name: 'ibal_InventoryBalance.VarianceGrid', FileName: '/Controls/ibal_InventoryBalance.VarianceGrid/ControlManifest.xml' });
-    for (const file of ['ControlManifest.xml', 'bundle.js', 'strings/VarianceGrid.1033.resx']) {
-      expect(zip[`Controls/ibal_InventoryBalance.VarianceGrid/${file}`]).toBeDefined();
-    }
+  it('names the control <prefix>_<namespace>.<constructor> and keeps its strings under strings/, where exports keep them', () => {
+    const [control] = built.controls;
+    expect(control!.name).toBe('ibal_InventoryBalance.VarianceGrid');
+    expect(control!.files.map((f) => f.path).sort()).toEqual(['ControlManifest.xml', 'bundle.js', 'strings/VarianceGrid.1033.resx']);
+    const manifest = Buffer.from(control!.files.find((f) => f.path === 'ControlManifest.xml')!.bytes).toString('utf8');
+    expect(manifest).toContain('<resx path="strings/VarianceGrid.1033.resx" version="1.0.0"/>');
   });
 
-  it('declares their content types and lists them as root components', () => {
-    const types = parse(zip['[Content_Types].xml']!).Types;
-    expect(list(types.Default).map((d: Xml) => d.Extension)).toEqual(['js', 'resx', 'xml']);
-    const overrides = list(types.Override).map((o: Xml) => o.PartName);
-    expect(overrides).toContain('/Controls/ibal_InventoryBalance.VarianceGrid/ControlManifest.xml');
-    expect(overrides.filter((p: string) => p.startsWith('/WebResources/'))).toHaveLength(2);
-    const roots = list(parse(zip['solution.xml']!).ImportExportXml.SolutionManifest.RootComponents.RootComponent)
-      .map((r: Xml) => `${r.type}:${r.schemaName}`);
-    expect(roots).toEqual(expect.arrayContaining(['61:ibal_/commands/review.js', '61:ibal_/dialog.html', '66:ibal_InventoryBalance.VarianceGrid']));
+  it('lists what an HTML page loads as its web resource dependencies, so Dataverse loads them with it', () => {
+    const page = built.webResources.find((w) => w.name === 'ibal_/pages/dialog.html')!;
+    expect(dependenciesOf(page, built.webResources)).toEqual(['ibal_/pages/dialog.css', 'ibal_/scripts/review.js']);
+    const element = webResourceElement(page, built.webResources);
+    expect(element.DependencyXml).toMatch(/^<Dependencies><Dependency componentType="WebResource"><Library name="ibal_\/pages\/dialog.css" /);
+    expect(webResourceElement(built.webResources[0]!, built.webResources).DependencyXml).toBeUndefined();
+  });
+
+  it('gives a web resource the same id in every build, so a re-import updates it', () => {
+    const [first, second] = [builtComponents(root), builtComponents(root)].map((b) => b.webResources.map((w) => webResourceElement(w, b.webResources).WebResourceId));
+    expect(first).toEqual(second);
+    expect(new Set(first).size).toBe(3);
   });
 
   it('makes the discrepancy grids use the control on the web, and only when the control is packed', () => {
+    const customizations = parse(entries(packed().managed)['customizations.xml']!).ImportExportXml;
     const entity = list(customizations.Entities.Entity).find((e: Xml) => e.Name['#text'] === 'ibal_Discrepancy');
     const controls = list(entity.CustomControlDefaultConfigs.CustomControlDefaultConfig.ControlDescriptionXML.controlDescriptions.controlDescription.customControl);
     const grid = controls.find((c: Xml) => c.name === 'ibal_InventoryBalance.VarianceGrid');
     expect(grid).toMatchObject({ formFactor: '0', parameters: { 'data-set': { name: 'discrepancies' } } });
-    const without = parse(entries(packSolution(SOLUTION_SRC, '1.0.0.0').managed)['customizations.xml']!).ImportExportXml;
+    const withoutControl = copyOfSource();
+    rmSync(join(withoutControl, 'Controls'), { recursive: true });
+    const without = parse(entries(packSolution(withoutControl, { ...builtOutputs(), controls: [] }).managed)['customizations.xml']!).ImportExportXml;
     expect(list(without.Entities.Entity).some((e: Xml) => e.CustomControlDefaultConfigs !== undefined)).toBe(false);
   });
 

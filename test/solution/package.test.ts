@@ -1,8 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TABLES, discrepancy, postingBatch, reviewRequest, snapshotRun, thresholdRule } from '../../core/dataverse/tables';
 import { ENVIRONMENT_VARIABLES, ENVIRONMENT_VARIABLE_TYPES } from '../../core/dataverse/environment';
 import { PUBLISHER, SOLUTION_UNIQUE_NAME, allColumns, type ColumnDefinition, type TableDefinition } from '../../core/dataverse/schema';
 import { packSolution } from '../../solution/pack';
-import { SOLUTION_SRC, entries, list, packed, parse, type Xml } from '../helpers/solution';
+import { ROOT, SOLUTION_SRC, builtOutputs, copyOfSource, english, entries, list, packed, parse, type Xml } from '../helpers/solution';
 
 const zip = entries(packed().unmanaged);
 const customizations = parse(zip['customizations.xml']!).ImportExportXml;
@@ -14,6 +16,8 @@ const SYSTEM_COLUMNS = ['createdby', 'createdon', 'createdonbehalfby', 'importse
   'modifiedonbehalfby', 'overriddencreatedon', 'ownerid', 'owningbusinessunit', 'owningteam', 'owninguser', 'statecode',
   'statuscode', 'timezoneruleversionnumber', 'utcconversiontimezonecode'];
 const columnNamesOf = (table: TableDefinition) => new Set([...SYSTEM_COLUMNS, `${table.logicalName}id`, ...allColumns(table).map((c) => c.logicalName)]);
+const packageVersion = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const viewName = (view: Xml): string => english(view.LocalizedNames.LocalizedName)!;
 
 describe('solution zip layout', () => {
   it('has the three manifest files at its root, forward-slash names and no folder entries', () => {
@@ -22,14 +26,18 @@ describe('solution zip layout', () => {
     expect(names.every((n) => !n.includes('\\') && !n.endsWith('/'))).toBe(true);
   });
 
-  it('declares a content type for every file extension it holds', () => {
+  it('declares a content type for every file it holds: its extension, or the file itself when it has none', () => {
     const types = parse(zip['[Content_Types].xml']!).Types;
     const declared = new Set(list(types.Default).map((d: Xml) => d.Extension));
-    for (const name of Object.keys(zip)) expect(declared.has(name.split('.').pop()!)).toBe(true);
+    const overridden = new Set(list(types.Override).map((o: Xml) => o.PartName));
+    for (const name of Object.keys(zip)) {
+      const file = name.split('/').pop()!;
+      expect(file.includes('.') ? declared.has(file.split('.').pop()!) : overridden.has(`/${name}`)).toBe(true);
+    }
   });
 
   it('is byte-identical when packed twice, and differs between managed and unmanaged only in solution.xml', () => {
-    const again = packSolution(SOLUTION_SRC, '1.2.3');
+    const again = packSolution(SOLUTION_SRC, builtOutputs());
     expect(Buffer.from(again.unmanaged).equals(Buffer.from(packed().unmanaged))).toBe(true);
     expect(Buffer.from(again.managed).equals(Buffer.from(packed().managed))).toBe(true);
     const managed = entries(packed().managed);
@@ -38,15 +46,22 @@ describe('solution zip layout', () => {
     for (const name of Object.keys(zip).filter((n) => n !== 'solution.xml')) expect(managed[name]).toBe(zip[name]);
   });
 
-  it('refuses a version that Dataverse would not accept', () => {
-    expect(() => packSolution(SOLUTION_SRC, '1.2.3-beta')).toThrow(/package.json "version"/);
+  it('refuses a version in Other/Solution.xml that Dataverse would not accept, naming the file', () => {
+    const src = copyOfSource();
+    const path = join(src, 'Other', 'Solution.xml');
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/<Version>[^<]*<\/Version>/, '<Version>1.2.3-beta</Version>'));
+    expect(() => packSolution(src, builtOutputs())).toThrow(/Solution\.xml: <Version> '1\.2\.3-beta'/);
+  });
+
+  it('refuses a web resource the build did not produce, saying to build', () => {
+    expect(() => packSolution(SOLUTION_SRC, { ...builtOutputs(), webResources: [] })).toThrow(/no built file for web resource 'ibal_\/.*run `npm run build`/);
   });
 });
 
 describe('solution manifest', () => {
-  it('names the solution, its version and the publisher', () => {
+  it('names the solution, the version package.json gives, and the publisher', () => {
     expect(solution.UniqueName).toBe('InventoryBalance');
-    expect(solution.Version).toBe('1.2.3');
+    expect(solution.Version).toBe(packageVersion);
     expect(solution.Publisher.UniqueName).toBe('inventorybalance');
     expect(solution.Publisher.CustomizationPrefix).toBe('ibal');
     const prefix = Number(solution.Publisher.CustomizationOptionValuePrefix);
@@ -59,10 +74,10 @@ describe('solution manifest', () => {
     expect(solution.Publisher.UniqueName).toBe(PUBLISHER.uniqueName);
     expect(solution.Publisher.CustomizationPrefix).toBe(PUBLISHER.prefix);
     expect(Number(solution.Publisher.CustomizationOptionValuePrefix)).toBe(PUBLISHER.optionValuePrefix);
-    expect(solution.Publisher.LocalizedNames.LocalizedName.description).toBe(PUBLISHER.displayName);
+    expect(english(solution.Publisher.LocalizedNames.LocalizedName)).toBe(PUBLISHER.displayName);
   });
 
-  it('lists every table, role, profile, the app, its sitemap and every environment variable as root components', () => {
+  it('lists every table, role, profile, web resource, the control, the app and its sitemap as root components', () => {
     const roots = list(solution.RootComponents.RootComponent).map((r: Xml) => `${r.type}:${r.schemaName ?? r.id}`);
     for (const table of TABLES) expect(roots).toContain(`1:${table.logicalName}`);
     expect(roots.filter((r) => r.startsWith('20:'))).toHaveLength(5);
@@ -70,8 +85,10 @@ describe('solution manifest', () => {
     // The review service's webhook: its endpoint and the two steps on the review request's create.
     expect(roots.filter((r) => r.startsWith('95:'))).toHaveLength(1);
     expect(roots.filter((r) => r.startsWith('92:'))).toHaveLength(2);
-    expect(roots).toEqual(expect.arrayContaining(['62:ibal_InventoryBalance', '80:ibal_InventoryBalance']));
-    for (const v of Object.values(ENVIRONMENT_VARIABLES)) expect(roots).toContain(`380:${v.schemaName}`);
+    expect(roots).toEqual(expect.arrayContaining(['62:ibal_InventoryBalance', '80:ibal_InventoryBalance', '66:ibal_InventoryBalance.VarianceGrid',
+      '61:ibal_/scripts/commands.js', '61:ibal_/pages/review.html', '61:ibal_/pages/review.js']));
+    // Microsoft's exports carry environment variable definitions in their folder, not as root components.
+    expect(roots.some((r) => r.startsWith('380:'))).toBe(false);
   });
 });
 
@@ -82,6 +99,7 @@ describe('tables match their definitions in core/', () => {
     const entity = entityOf(table);
     expect(entity.EntityInfo.entity.EntitySetName).toBe(table.entitySetName);
     expect(entity.EntityInfo.entity.OwnershipTypeMask).toBe('UserOwned');
+    expect(english(entity.EntityInfo.entity.LocalizedNames.LocalizedName)).toBe(table.displayName);
     const attributes = attributesOf(table);
     const byName = new Map(attributes.map((a: Xml) => [a.LogicalName, a]));
     expect(byName.get(`${table.logicalName}id`).Type).toBe('primarykey');
@@ -92,7 +110,7 @@ describe('tables match their definitions in core/', () => {
       expect(a.Type).toBe(TYPE[column.type.kind]);
       expect(a.RequiredLevel).toBe(column.required);
       expect(a.IsSecured).toBe(column.secured ? '1' : '0');
-      expect(a.displaynames.displayname.description).toBe(column.displayName);
+      expect(english(a.displaynames.displayname)).toBe(column.displayName);
       checkTypeDetails(column, a);
     }
     expect(byName.get(table.primaryName.logicalName).DisplayMask).toMatch(/^PrimaryName\|/);
@@ -104,7 +122,7 @@ describe('tables match their definitions in core/', () => {
     if (t.kind === 'memo') expect(a.MaxLength).toBe(String(t.maxLength));
     if (t.kind === 'decimal') expect([a.Accuracy, Number(a.MinValue), Number(a.MaxValue)]).toEqual([String(t.precision), t.min, t.max]);
     if (t.kind === 'choice') {
-      const options = list(a.optionset.options.option).map((o: Xml) => [Number(o.value), o.labels.label.description]);
+      const options = list(a.optionset.options.option).map((o: Xml) => [Number(o.value), english(o.labels.label)] as const);
       expect(options).toEqual(t.choices.map((c) => [c.value, c.label]));
       for (const [value] of options) expect(Math.floor(value / 10000)).toBe(PUBLISHER.optionValuePrefix);
     }
@@ -153,16 +171,25 @@ describe('views and forms', () => {
     return names;
   };
 
-  it('gives every table a public, a quick find and a lookup view', () => {
+  it('gives every table the views a new table has, one default of each query type', () => {
+    // Public, Advanced Find, Associated, Quick Find, Lookup and the offline "My" view (CodeInterpreterSample, mpa_Checklist).
     for (const table of TABLES) {
       const types = views(table).map((v: Xml) => v.querytype);
-      expect(types).toEqual(expect.arrayContaining(['0', '4', '64']));
-      expect(views(table).filter((v: Xml) => v.isdefault === '1' && v.querytype === '0')).toHaveLength(1);
+      expect([...new Set(types)].sort()).toEqual(['0', '1', '2', '4', '64', '8192']);
+      for (const type of new Set(types)) expect(views(table).filter((v: Xml) => v.querytype === type && v.isdefault === '1')).toHaveLength(1);
     }
   });
 
+  it('lets Quick Find on discrepancies search the item, warehouse, location and batch (its default view is the one used)', () => {
+    const quickFind = views(discrepancy).find((v: Xml) => v.querytype === '4' && v.isdefault === '1');
+    expect(quickFind.isquickfindquery).toBe('1');
+    const filters = list(quickFind.fetchxml.fetch.entity.filter).find((f: Xml) => f.isquickfindfields === '1');
+    expect(list(filters.condition).map((c: Xml) => c.attribute)).toEqual(expect.arrayContaining(
+      [discrepancy.columns.item, discrepancy.columns.warehouse, discrepancy.columns.location, discrepancy.columns.batch].map((c) => c.logicalName)));
+  });
+
   it('offers the review views on discrepancies', () => {
-    expect(views(discrepancy).map((v: Xml) => v.LocalizedNames.LocalizedName.description)).toEqual(expect.arrayContaining([
+    expect(views(discrepancy).map(viewName)).toEqual(expect.arrayContaining([
       'Material (latest run)', 'Awaiting count', 'Awaiting approval', 'Audit recommended', 'Posting errors', 'All discrepancies']));
   });
 
@@ -170,9 +197,9 @@ describe('views and forms', () => {
     for (const table of TABLES) {
       const known = columnNamesOf(table);
       for (const view of views(table)) {
-        const cells = list(view.layoutxml.grid.row.cell).map((c: Xml) => c.name);
+        const cells = view.layoutxml ? list(view.layoutxml.grid.row.cell).map((c: Xml) => c.name) : [];
         for (const name of [...cells, ...fetchNames(view.fetchxml.fetch.entity)]) {
-          if (!known.has(name)) throw new Error(`${table.logicalName} view '${view.LocalizedNames.LocalizedName.description}' names unknown column ${name}`);
+          if (!known.has(name)) throw new Error(`${table.logicalName} view '${viewName(view)}' names unknown column ${name}`);
         }
       }
       const form = entityOf(table).FormXml.forms.systemform;
@@ -184,14 +211,14 @@ describe('views and forms', () => {
   it('puts every discrepancy column on its form, grouped in the four sections', () => {
     const form = entityOf(discrepancy).FormXml.forms.systemform.form;
     const sections = list(form.tabs.tab.columns.column.sections.section);
-    expect(sections.map((s: Xml) => s.labels.label.description)).toEqual(['Key', 'Quantities', 'Review', 'Inventory Visibility']);
+    expect(sections.map((s: Xml) => english(s.labels.label))).toEqual(['Key', 'Quantities', 'Review', 'Inventory Visibility']);
     const onForm = new Set((JSON.stringify(form).match(/"datafieldname":"([^"]+)"/g) ?? []).map((f) => f.split(':')[1]!.replace(/"/g, '')));
     const missing = allColumns(discrepancy).map((c) => c.logicalName).filter((n) => !onForm.has(n));
     expect(missing).toEqual(['ibal_keyhash', 'ibal_absolutevalue', 'ibal_approvalseal']);
   });
 });
 
-describe('app, roles and security', () => {
+describe('app and column security', () => {
   const roles = list(customizations.Roles.Role);
   const privileges = (name: string): Set<string> =>
     new Set(list(roles.find((r: Xml) => r.name === name).RolePrivileges.RolePrivilege).map((p: Xml) => `${p.name}@${p.level}`));
@@ -200,7 +227,8 @@ describe('app, roles and security', () => {
     for (const name of ['Inventory Balance Reviewer', 'Inventory Balance Approver', 'Inventory Balance Administrator']) {
       const held = privileges(name);
       for (const table of [discrepancy, snapshotRun, postingBatch, reviewRequest]) {
-        for (const access of ['Write', 'Delete', 'Assign', 'Share']) {
+        // Administrators may assign and share (read access only: they hold no write to share).
+        for (const access of name.endsWith('Administrator') ? ['Write', 'Delete'] : ['Write', 'Delete', 'Assign', 'Share']) {
           expect([name, table.schemaName, access, [...held].some((p) => p.startsWith(`prv${access}${table.schemaName}@`))]).toEqual([name, table.schemaName, access, false]);
         }
       }
@@ -217,15 +245,6 @@ describe('app, roles and security', () => {
     expect(privileges('Inventory Balance Reconcile Job').has(`prvWrite${postingBatch.schemaName}@Global`)).toBe(false);
   });
 
-  it('names privileges only of tables in the solution or of environment variables', () => {
-    const schemaNames = TABLES.map((t) => t.schemaName);
-    for (const role of roles) {
-      for (const p of list(role.RolePrivileges.RolePrivilege)) {
-        const target = (p.name as string).replace(/^prv(Create|Read|Write|Delete|AppendTo|Append|Assign|Share)/, '');
-        expect([...schemaNames, 'EnvironmentVariableDefinition', 'EnvironmentVariableValue']).toContain(target);
-      }
-    }
-  });
 
   it('restricts the secured columns with column security: business users read them, only the review service sets them', () => {
     const secured = [...allColumns(discrepancy), ...allColumns(reviewRequest)].filter((c) => c.secured).map((c) => c.logicalName);
@@ -241,7 +260,7 @@ describe('app, roles and security', () => {
     }
   });
 
-  it('builds the app from the four tables, its sitemap, views, forms and the three roles', () => {
+  it('builds the app from the four tables, its sitemap, every view and form, and the three roles', () => {
     const app = customizations.AppModules.AppModule;
     const components = list(app.AppModuleComponents.AppModuleComponent);
     for (const table of TABLES) expect(components).toContainEqual({ type: '1', schemaName: table.logicalName });
@@ -252,12 +271,22 @@ describe('app, roles and security', () => {
     for (const id of roleIds) expect(mapped).toContain(id);
     const viewIds = TABLES.flatMap((t) => list(entityOf(t).SavedQueries.savedqueries.savedquery).map((v: Xml) => v.savedqueryid));
     expect(components.filter((c: Xml) => c.type === '26').map((c: Xml) => c.id).sort()).toEqual(viewIds.sort());
+    const formIds = TABLES.flatMap((t) => list(entityOf(t).FormXml.forms.systemform).map((f: Xml) => f.formid));
+    expect(components.filter((c: Xml) => c.type === '60').map((c: Xml) => c.id).sort()).toEqual(formIds.sort());
+  });
+
+  it('lists in the app every table its lookups reach, so a lookup to a user opens in the app', () => {
+    const app = customizations.AppModules.AppModule;
+    const inApp = new Set(list(app.AppModuleComponents.AppModuleComponent).filter((c: Xml) => c.type === '1').map((c: Xml) => c.schemaName));
+    const targets = TABLES.flatMap((t) => Object.values(t.columns).flatMap((c) => (c.type.kind === 'lookup' ? [c.type.target] : [])));
+    expect(targets).toContain('systemuser');
+    for (const target of targets) expect(inApp.has(target)).toBe(true);
   });
 
   it('navigates to Snapshot runs, Discrepancies, Posting batches and Threshold rules', () => {
     const siteMap = customizations.AppModuleSiteMaps.AppModuleSiteMap.SiteMap;
     const subAreas = list(siteMap.Area.Group).flatMap((g: Xml) => list(g.SubArea));
-    expect(subAreas.map((s: Xml) => s.Titles.Title.Title)).toEqual(['Snapshot runs', 'Discrepancies', 'Posting batches', 'Review requests', 'Threshold rules']);
+    expect(subAreas.map((s: Xml) => english(s.Titles.Title))).toEqual(['Snapshot runs', 'Discrepancies', 'Posting batches', 'Review requests', 'Threshold rules']);
     expect(subAreas.map((s: Xml) => s.Entity).sort()).toEqual(TABLES.map((t) => t.logicalName).sort());
   });
 });
@@ -279,7 +308,7 @@ describe('environment variables', () => {
 describe('charts', () => {
   it('chart material count and value per run, and discrepancies by reason code, over existing columns', () => {
     const charts = TABLES.flatMap((t) => list(entityOf(t).Visualizations?.visualization).map((v: Xml) => ({ table: t, v })));
-    expect(charts.map(({ v }) => v.LocalizedNames.LocalizedName.description).sort()).toEqual(['Discrepancies by reason', 'Material differences per run']);
+    expect(charts.map(({ v }) => english(v.LocalizedNames.LocalizedName)).sort()).toEqual(['Discrepancies by reason', 'Material differences per run']);
     for (const { table, v } of charts) {
       const attributes = list(v.datadescription.datadefinition.fetchcollection.fetch.entity.attribute);
       for (const a of attributes) expect(columnNamesOf(table).has(a.name)).toBe(true);
