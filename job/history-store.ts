@@ -12,9 +12,9 @@ import { sqlString } from './normalize.js';
 
 export class HistoryStore {
   private constructor(private readonly db: Database, private readonly runId: string, private readonly seq: number,
-    readonly previousRunId: string | undefined) {}
+    readonly previousRunId: string | undefined, private readonly residualRuns: number) {}
 
-  static async open(db: Database, path: string, runId: string, company: string): Promise<HistoryStore> {
+  static async open(db: Database, path: string, runId: string, company: string, residualRuns = 0): Promise<HistoryStore> {
     try {
       await db.run(`ATTACH ${sqlString(path)} AS history`);
     } catch (error) {
@@ -26,6 +26,8 @@ export class HistoryStore {
       d365_as_of VARCHAR, wms_as_of VARCHAR, finished_on VARCHAR, keys_compared INTEGER,
       material_count INTEGER, material_absolute_value DOUBLE, material_net_value DOUBLE, timing_count INTEGER, immaterial_count INTEGER)`);
     await db.run(`CREATE TABLE IF NOT EXISTS history.material_keys (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, runs_unbalanced INTEGER NOT NULL)`);
+    // Residuals came with likely causes; runs recorded before have none, and so never look persistent.
+    await db.run('ALTER TABLE history.material_keys ADD COLUMN IF NOT EXISTS residual DOUBLE');
     const existing = await db.all<{ seq: number }>('SELECT seq FROM history.runs WHERE run_id = $id', { id: runId });
     const seq = existing[0]?.seq ?? (await db.one<{ next: number }>('SELECT coalesce(max(seq), 0) + 1 AS next FROM history.runs')).next;
     const previous = await db.all<{ run_id: string }>(
@@ -35,7 +37,18 @@ export class HistoryStore {
       await db.run(`CREATE TEMP VIEW previous_material AS SELECT sha256(key) AS key_hash, runs_unbalanced FROM history.material_keys
         WHERE run_id = ${sqlString(previousRunId)}`);
     }
-    return new HistoryStore(db, runId, seq, previousRunId);
+    if (residualRuns > 0) {
+      await db.run(`CREATE TEMP VIEW previous_residuals AS
+        WITH r AS (SELECT run_id, row_number() OVER (ORDER BY seq DESC) AS runs_back FROM history.runs WHERE company = ${sqlString(company)} AND seq < ${seq})
+        SELECT sha256(m.key) AS key_hash, m.run_id, r.runs_back, m.residual FROM history.material_keys m JOIN r USING (run_id)
+        WHERE r.runs_back <= ${residualRuns} AND m.residual IS NOT NULL`);
+    }
+    return new HistoryStore(db, runId, seq, previousRunId, residualRuns);
+  }
+
+  /** The view of the last runs' Material residuals, for the likely causes. */
+  get previousResidualsView(): string | undefined {
+    return this.residualRuns > 0 ? 'previous_residuals' : undefined;
   }
 
   /** The view of the previous run's Material keys, for the compare to join. */
@@ -46,9 +59,9 @@ export class HistoryStore {
   /** Stores this run in one transaction, replacing an earlier run of the same id. */
   async record(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<void> {
     const { db, runId } = this;
-    await db.run('CREATE TEMP TABLE this_run_material (key VARCHAR, runs_unbalanced DOUBLE)');
+    await db.run('CREATE TEMP TABLE this_run_material (key VARCHAR, runs_unbalanced DOUBLE, residual DOUBLE)');
     await db.append('this_run_material', discrepancies.filter((d) => d.classification === 'Material')
-      .map((d) => [keyString(d), d.runsUnbalanced]));
+      .map((d) => [keyString(d), d.runsUnbalanced, d.residual]));
     await db.run('BEGIN TRANSACTION');
     try {
       await db.run('DELETE FROM history.material_keys WHERE run_id = $id', { id: runId });
@@ -59,7 +72,8 @@ export class HistoryStore {
         abs: summary.material.absoluteValue, net: summary.material.netValue,
         timing: summary.classifications.Timing, immaterial: summary.classifications.Immaterial,
       });
-      await db.run('INSERT INTO history.material_keys SELECT $id, key, runs_unbalanced::INTEGER FROM this_run_material', { id: runId });
+      await db.run(`INSERT INTO history.material_keys (run_id, key, runs_unbalanced, residual)
+        SELECT $id, key, runs_unbalanced::INTEGER, residual FROM this_run_material`, { id: runId });
       await db.run('COMMIT');
     } catch (error) {
       await db.run('ROLLBACK');

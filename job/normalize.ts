@@ -184,7 +184,7 @@ type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
  * units converted into the D365 inventory unit.
  */
 export async function normalizeWms(db: Database, loaded: LoadedTable, configKey: 'wms.onHand' | 'wms.inFlight',
-  columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel }> {
+  columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel; lineCounts: string }> {
   const prefix = configKey === 'wms.onHand' ? 'wms' : 'inflight';
   const column = (field: keyof WmsColumns, required: boolean) => {
     const name = columns[field];
@@ -280,5 +280,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     loaded, view, repeats: undefined,
     rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
     atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },
+    /** Accepted lines per key (`key`, `lines`), so the likely causes read lines only where a key has several. */
+    lineCounts: `SELECT key, lines FROM ${prefix}_at_level WHERE accepted`,
   };
 }

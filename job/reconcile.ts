@@ -11,6 +11,7 @@ import { effectiveLevel, type LevelField } from '../core/keys.js';
 import { siteOfWarehouse } from '../core/mappings.js';
 import { skewMinutes, skewWarning, type FileCount, type RunSummary, type Source } from '../core/run.js';
 import { loadConfig } from './config-loader.js';
+import { findLikelyCauses } from './causes.js';
 import { compareSnapshots } from './compare.js';
 import { Database } from './db.js';
 import { LocalHistoryTarget, type RunTarget } from './run-target.js';
@@ -55,7 +56,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let begun = false;
   try {
     progress.phase(`run ${runId}: ${target.description}`);
-    const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf, startedOn });
+    const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf, startedOn,
+      residualRuns: config.audit.afterRuns - 1 });
     begun = true;
     const rules = context.rules ?? config.thresholds;
     const warnings: string[] = [];
@@ -131,6 +133,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const skewed = skewWarning(skew, config.timing.maxSkewMinutes);
     if (skewed) warn(skewed);
 
+    progress.phase('finding likely causes');
+    const causes = await findLikelyCauses(db, { level, config, wms, inFlight, previousResiduals: context.previousResiduals }, compared.discrepancies);
+
     progress.phase('writing discrepancies.csv');
     const discrepancies = compared.discrepancies.sort(byValueImpact);
     writeDiscrepancies(join(outDir, 'discrepancies.csv'), discrepancies);
@@ -148,7 +153,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       skewMinutes: skew, startedOn, finishedOn: new Date().toISOString(), files: fileCounts,
       keysCompared: compared.keysCompared, classifications,
       material: { count: classifications.Material, absoluteValue: roundValue(absoluteValue), netValue: roundValue(netValue) },
-      warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
+      causes, warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
     };
     progress.phase(`recording the run in ${target.description}`);
     summary.trend = await target.complete(summary, discrepancies);

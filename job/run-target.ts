@@ -10,11 +10,17 @@ import type { RunSummary } from '../core/run.js';
 import type { Database } from './db.js';
 import { HistoryStore } from './history-store.js';
 
-export interface RunStart { runId: string; company: string; d365AsOf: string; wmsAsOf: string; startedOn: string }
+export interface RunStart {
+  runId: string; company: string; d365AsOf: string; wmsAsOf: string; startedOn: string;
+  /** How many earlier runs' residuals the likely causes need (a persistent residual); 0 or absent for none. */
+  residualRuns?: number | undefined;
+}
 
 export interface RunContext {
   /** A DuckDB relation (key_hash, runs_unbalanced) of the previous run's Material keys, if there was a run. */
   previousMaterial: string | undefined;
+  /** A relation (key_hash, run_id, runs_back, residual) of the Material keys of the last `residualRuns` runs (runs_back 1 = the previous one). */
+  previousResiduals?: string | undefined;
   /** Threshold rules kept by the target, which win over the config's; undefined to use the config's. */
   rules: ThresholdRule[] | undefined;
 }
@@ -37,8 +43,8 @@ export class LocalHistoryTarget implements RunTarget {
   }
 
   async begin(db: Database, run: RunStart): Promise<RunContext> {
-    this.history = await HistoryStore.open(db, this.path, run.runId, run.company);
-    return { previousMaterial: this.history.previousMaterialView, rules: undefined };
+    this.history = await HistoryStore.open(db, this.path, run.runId, run.company, run.residualRuns ?? 0);
+    return { previousMaterial: this.history.previousMaterialView, previousResiduals: this.history.previousResidualsView, rules: undefined };
   }
 
   async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
