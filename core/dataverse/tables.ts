@@ -4,6 +4,7 @@
  * currency and exchange-rate companions per table, and D365 valuation comes in the company's one currency.
  */
 import { REASON_CODES, REVIEW_STATUSES } from '../workflow.js';
+import { CAUSES, CAUSE_INFO, MAX_EVIDENCE_LENGTH } from '../causes.js';
 import {
   choice, choices, column, dateTime, decimal, defineTable, integer, lookup, memo, text, yesNo,
   type TableDefinition,
@@ -18,6 +19,8 @@ export const CLASSIFICATION = choices('Material', 'Timing', 'Immaterial');
 export const REVIEW_STATUS = choices(...REVIEW_STATUSES);
 export const REASON_CODE = choices(...REASON_CODES);
 export const BATCH_STATUS = choices('Draft', 'Posting', 'Posted', 'Partially posted', 'Failed');
+/** The likely causes, numbered in core's order (core/causes.ts), so charts and views group by a choice. */
+export const LIKELY_CAUSE = choices(...CAUSES.map((cause) => CAUSE_INFO[cause].label));
 
 /** Key field columns shared by the discrepancy table, in the order of the reconcile output. */
 const keyColumns = {
@@ -69,6 +72,8 @@ export const snapshotRun = defineTable({
     rulesUsed: column('rules used', 'Threshold rules used', memo(10000), { description: 'The rules this run classified with, and where they came from' }),
     startedOn: column('started on', 'Started on', dateTime()),
     finishedOn: column('finished on', 'Finished on', dateTime()),
+    systematicFindings: column('systematic findings', 'Systematic findings', memo(10000),
+      { description: 'Likely causes that repeat across many lines of one item or warehouse, one a line, with what to check' }),
   },
   keys: [{ name: 'run number key', displayName: 'Run number', columns: ['name'] }],
 });
@@ -133,6 +138,8 @@ export const discrepancy = defineTable({
     ivLineId: column('iv line id', 'IV line id', text(100)),
     ivStatus: column('iv status', 'IV status', text(50)),
     lastError: column('last error', 'Last error', memo(4000)),
+    likelyCause: column('likely cause', 'Likely cause', choice(LIKELY_CAUSE), { description: 'The strongest cause the rules found; empty where none fits' }),
+    causeEvidence: column('cause evidence', 'Cause evidence', text(MAX_EVIDENCE_LENGTH), { description: 'The figures, lines or other keys that show the likely cause, and its confidence' }),
   },
   keys: [{ name: 'run key hash', displayName: 'Run and key', columns: ['run', 'keyHash'] }],
 });
