@@ -184,7 +184,8 @@ function unitOfMeasure(d: Discrepancy, facts: KeyFacts): CauseFinding | undefine
   const { conversions } = facts;
   const base = upper(facts.defaultUnit);
   const expected = expectedByWms(d);
-  const factorText = (c: { unit: string; factor: number; scope: string }) => `1 ${upper(c.unit)} = ${quantityText(c.factor)} ${base} for ${c.scope}`;
+  const factorText = (c: { unit: string; factor: number; scope: string }) =>
+    (c.factor === 1 ? 'the default unit' : `1 ${upper(c.unit)} = ${quantityText(c.factor)} ${base} for ${c.scope}`);
   for (const exact of [true, false]) {
     const fits = exact ? same : close;
     for (const c of conversions) {
@@ -200,8 +201,9 @@ function unitOfMeasure(d: Discrepancy, facts: KeyFacts): CauseFinding | undefine
     }
   }
   // One line in the wrong unit: it was converted with factor g where f was meant, so the key is off by written × (g − f).
+  // A single unit says too little: 1 × (12 − 1) = 11 is a common miscount, so such lines are not evidence.
   for (const l of facts.wmsLines) {
-    if (l.writtenQty === 0) continue;
+    if (Math.abs(l.writtenQty) < 2) continue;
     for (const c of conversions) {
       if (same(c.factor, l.factor) || !same(d.residual, l.writtenQty * (l.factor - c.factor))) continue;
       return finding('uom-factor', 'medium', `${lineName(l)} (${written(l)}, ${l.place}) read as ${upper(c.unit)} (${factorText(c)}) `

@@ -69,6 +69,11 @@ describe('likely causes: each rule and its evidence', () => {
     expect(found.evidence).toContain(`3 × (1 − 12) = ${3 * (1 - 12)}`);
   });
 
+  it('uom-factor: a one-unit line is not evidence (1 × (12 − 1) = 11 is an ordinary miscount)', () => {
+    const d = discrepancy({ item: 'CASED' }, 567, 578);
+    expect(causeOf(d, contextOf({ wms: [[d, [line(3, 566), line(4, 1, 'cs', 12, 'DAL1 · bin R-0')]]] }))).toBeUndefined();
+  });
+
   it('bin-move: opposite residuals in two bins of one item and batch that cancel in the warehouse', () => {
     const from = discrepancy({ item: 'MOVED', batch: 'L1', location: 'A-01' }, 50, 38);
     const to = discrepancy({ item: 'MOVED', batch: 'L1', location: 'A-02' }, 10, 22);
