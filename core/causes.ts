@@ -160,7 +160,7 @@ export function conversionsFor(units: CauseContext['units'], item: string): Arra
   const byUnit = new Map<string, { unit: string; factor: number; scope: string }>();
   for (const c of units.conversions) {
     const unit = c.from.toLowerCase();
-    if (c.item === item) byUnit.set(unit, { unit, factor: c.factor, scope: item });
+    if (c.item === item && item !== '*') byUnit.set(unit, { unit, factor: c.factor, scope: item });
     else if (c.item === '*' && !byUnit.has(unit)) byUnit.set(unit, { unit, factor: c.factor, scope: 'all items' });
   }
   byUnit.set(units.default.toLowerCase(), { unit: units.default.toLowerCase(), factor: 1, scope: 'the default unit' });
@@ -310,12 +310,14 @@ const movableKey = (d: Discrepancy): string => KEY_FIELDS.map((f) => (MOVED_FIEL
  */
 function binMoves(discrepancies: readonly Discrepancy[]): Map<Discrepancy, CauseFinding> {
   const found = new Map<Discrepancy, CauseFinding>();
+  // Most differences are alone in their item and warehouse: count those first, and build full keys only for the rest.
+  const warehouses = discrepancies.map((d) => (d.residual === 0 ? '' : `${d.item}\u001f${d.site}\u001f${d.warehouse}`));
+  const inWarehouse = new Map<string, number>();
+  for (const w of warehouses) if (w !== '') inWarehouse.set(w, (inWarehouse.get(w) ?? 0) + 1);
   const groups = new Map<string, Discrepancy[]>();
-  for (const d of discrepancies) {
-    if (d.residual === 0) continue;
-    const group = movableKey(d);
-    pushTo(groups, group, d);
-  }
+  discrepancies.forEach((d, i) => {
+    if (warehouses[i] !== '' && inWarehouse.get(warehouses[i]!)! > 1) pushTo(groups, movableKey(d), d);
+  });
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     group.sort((a, b) => (keyString(a) < keyString(b) ? -1 : 1));
@@ -351,22 +353,34 @@ const strength = (f: CauseFinding): number => CONFIDENCES.indexOf(f.confidence) 
 /** Every cause that fits one discrepancy, strongest first (the job keeps the first; tests look at all). */
 export function causeFindings(discrepancies: readonly Discrepancy[], context: CauseContext): CauseFinding[][] {
   const moves = binMoves(discrepancies);
+  // Most items have only the conversions for every item: one list serves them all.
+  const ownConversions = new Set(context.units.conversions.map((c) => c.item));
+  const shared = conversionsFor(context.units, '*');
   const conversions = new Map<string, KeyFacts['conversions']>();
+  const conversionsOf = (item: string) => {
+    if (!ownConversions.has(item)) return shared;
+    if (!conversions.has(item)) conversions.set(item, conversionsFor(context.units, item));
+    return conversions.get(item)!;
+  };
   const none: readonly never[] = [];
+  const byKey = context.wmsLines.size + context.inFlightLines.size + context.previousResiduals.size > 0;
   return discrepancies.map((d) => {
     // A difference the in-flight quantities fully explain (Timing) has its cause already; nothing is guessed.
     if (d.residual === 0) return [];
-    const key = keyString(d);
-    if (!conversions.has(d.item)) conversions.set(d.item, conversionsFor(context.units, d.item));
+    const key = byKey ? keyString(d) : '';
     const facts: KeyFacts = {
       wmsLines: context.wmsLines.get(key) ?? none, inFlightLines: context.inFlightLines.get(key) ?? none,
-      previousResiduals: context.previousResiduals.get(key) ?? none, conversions: conversions.get(d.item)!,
+      previousResiduals: context.previousResiduals.get(key) ?? none, conversions: conversionsOf(d.item),
       defaultUnit: context.units.default, persistentAfterRuns: context.persistentAfterRuns,
     };
-    const all = LINE_RULES.map((rule) => rule(d, facts)).filter((f): f is CauseFinding => f !== undefined);
+    const all: CauseFinding[] = [];
+    for (const rule of LINE_RULES) {
+      const found = rule(d, facts);
+      if (found) all.push(found);
+    }
     const move = moves.get(d);
     if (move) all.push(move);
-    return all.sort((a, b) => strength(a) - strength(b));
+    return all.length > 1 ? all.sort((a, b) => strength(a) - strength(b)) : all;
   });
 }
 
