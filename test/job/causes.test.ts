@@ -163,3 +163,38 @@ describe('ibal reconcile: likely causes of planted faults', () => {
     expect(stderr).toContain(`systematic: ${unitFinding!.text}`);
   });
 });
+
+describe('history kept before likely causes', () => {
+  it('keeps working: the old runs count for the audit streak but, having no residuals, never for a persistent residual', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const s = binLevelScenario();
+    const history = join(s.dir, 'old-history.duckdb');
+    // The history file as the job wrote it before: material keys without residuals.
+    const instance = await DuckDBInstance.create(history);
+    const connection = await instance.connect();
+    await connection.run(`CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, company VARCHAR NOT NULL, d365_as_of VARCHAR, wms_as_of VARCHAR,
+      finished_on VARCHAR, keys_compared INTEGER, material_count INTEGER, material_absolute_value DOUBLE, material_net_value DOUBLE, timing_count INTEGER, immaterial_count INTEGER)`);
+    await connection.run('CREATE TABLE material_keys (run_id VARCHAR NOT NULL, key VARCHAR NOT NULL, runs_unbalanced INTEGER NOT NULL)');
+    const stuck = ['usmf', 'STUCK', '', '', '', '', '', '1', '11', 'S-01', '', '', 'Available', ''].join('\u001f');
+    for (const [seq, runId] of [[1, 'old1'], [2, 'old2']] as const) {
+      await connection.run(`INSERT INTO runs VALUES ('${runId}', ${seq}, 'usmf', '2026-11-0${seq}T02:00:00Z', '2026-11-0${seq}T02:05:00Z', '', 2, 1, 90, -90, 0, 0)`);
+      await connection.run(`INSERT INTO material_keys VALUES ('${runId}', '${stuck}', ${seq})`);
+    }
+    connection.closeSync();
+    instance.closeSync();
+
+    const week = new Week().onHand('STUCK', 'DAL1', 'S-01', 300).counted('STUCK', 'DAL1', 'S-01', 291);
+    s.file('d365-onhand.csv', csv(D365_HEADER, week.d365)).file('wms.csv', csv(WMS_HEADER, week.wms)).file('wms-inflight.csv', csv(WMS_HEADER, []));
+    s.costs({ STUCK: 2 });
+    const reconcileAs = async (runId: string) => {
+      await run(bin, ['reconcile', '--config', s.writeConfig(), '--out', join(s.dir, runId), '--run-id', runId, '--history', history]);
+      return (parse(readFileSync(join(s.dir, runId, 'discrepancies.csv')), { columns: true }) as Array<Record<string, string>>)[0]!;
+    };
+    expect(await reconcileAs('w3')).toMatchObject({ item: 'STUCK', runsUnbalanced: '3', flags: 'audit', likelyCause: '' });
+    // From this run on the residuals are kept: two more runs with the same one make it persistent.
+    expect(await reconcileAs('w4')).toMatchObject({ runsUnbalanced: '4', likelyCause: '' });
+    const fifth = await reconcileAs('w5');
+    expect(fifth).toMatchObject({ runsUnbalanced: '5', likelyCause: 'persistent' });
+    expect(fifth.causeEvidence).toContain('residual -9 in each of the last 3 runs (w3, w4, this run)');
+  });
+});
