@@ -77,20 +77,33 @@ async function linesOf(db: Database, lines: NormalizedLines, keys: string, colum
   const lineOf = lineNumberer(loaded);
   // Named as the config names it, like rejects.csv does.
   const file = loaded.file.label;
+  const columnOf = (field: keyof WmsColumns) => {
+    const n = raw.findIndex((r) => r.field === field);
+    return n < 0 ? undefined : result[`f${n}`]!;
+  };
+  const fieldValues = raw.map((_, n) => result[`f${n}`]!);
+  const units = columnOf('unit');
+  const places = [columnOf('facility'), ...PLACE_FIELDS.map(([f, word]) => {
+    const values = columnOf(f);
+    return values && ((i: number) => (values[i] ? `${word} ${String(values[i])}` : ''));
+  })];
+  const factors = new Map<string, number>();
+  const factorOf = (item: string, unit: string) => {
+    const id = `${item}\u001f${unit}`;
+    if (!factors.has(id)) {
+      const mapped = units === undefined ? undefined : unitFactor(config.mappings.units, item, unit);
+      factors.set(id, mapped?.ok ? mapped.value : 1);
+    }
+    return factors.get(id)!;
+  };
   for (let i = 0; i < (result.key?.length ?? 0); i += 1) {
-    const value = (field: keyof WmsColumns) => {
-      const n = raw.findIndex((r) => r.field === field);
-      return n < 0 ? '' : String(result[`f${n}`]![i] ?? '');
-    };
-    const item = String(result.item![i]);
-    const unit = value('unit') || config.mappings.units.default;
-    const mapped = columns.unit === undefined ? undefined : unitFactor(config.mappings.units, item, unit);
+    const unit = String(units?.[i] ?? '') || config.mappings.units.default;
     const qty = Number(result.qty![i]);
-    const factor = mapped?.ok ? mapped.value : 1;
-    const place = [value('facility'), ...PLACE_FIELDS.filter(([f]) => value(f) !== '').map(([f, word]) => `${word} ${value(f)}`)].join(' · ');
+    const factor = factorOf(String(result.item![i]), unit);
+    const place = places.map((p) => (typeof p === 'function' ? p(i) : p ? String(p[i] ?? '') : '')).filter(Boolean).join(' · ');
     pushTo(byKey, String(result.key![i]), {
       file, line: lineOf(Number(result.rec![i])), writtenQty: qty / factor, unit, factor, qty, place,
-      signature: raw.map((r) => value(r.field)).join(KEY_SEPARATOR),
+      signature: fieldValues.map((values) => String(values[i] ?? '')).join(KEY_SEPARATOR),
     });
   }
   return byKey;
