@@ -3,23 +3,27 @@
  */
 import { KEY_FIELDS, type ComparisonKey } from './keys.js';
 import type { Assessment } from './classification.js';
+import type { Cause } from './causes.js';
 
-export type Discrepancy = ComparisonKey & Assessment;
+/** The strongest likely cause found for the discrepancy (core/causes.ts), empty where no rule fits. */
+export interface LikelyCause { likelyCause: Cause | ''; causeEvidence: string }
+
+export type Discrepancy = ComparisonKey & Assessment & LikelyCause;
 
 export const DISCREPANCY_COLUMNS = [
   ...KEY_FIELDS,
   'd365Qty', 'wmsQty', 'inFlightQty', 'qtyVariance', 'residual', 'unitCost', 'valueVariance',
-  'classification', 'rule', 'runsUnbalanced', 'flags',
+  'classification', 'rule', 'runsUnbalanced', 'flags', 'likelyCause', 'causeEvidence',
 ] as const;
 
-/** One object literal with every field, so all discrepancies share one shape (spreading 25 fields does not). */
+/** One object literal with every field, so all discrepancies share one shape (spreading 25 fields does not); causes come later. */
 export function discrepancyOf(k: ComparisonKey, a: Assessment): Discrepancy {
   return {
     company: k.company, item: k.item, color: k.color, size: k.size, style: k.style, config: k.config, version: k.version,
     site: k.site, warehouse: k.warehouse, location: k.location, batch: k.batch, serial: k.serial, status: k.status, owner: k.owner,
     d365Qty: a.d365Qty, wmsQty: a.wmsQty, inFlightQty: a.inFlightQty, qtyVariance: a.qtyVariance, residual: a.residual,
     unitCost: a.unitCost, valueVariance: a.valueVariance, classification: a.classification, rule: a.rule,
-    runsUnbalanced: a.runsUnbalanced, flags: a.flags,
+    runsUnbalanced: a.runsUnbalanced, flags: a.flags, likelyCause: '', causeEvidence: '',
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Classification } from './classification.js';
 import type { LevelField } from './keys.js';
 import type { RunTrendPoint } from './history.js';
+import type { RunCauses } from './causes.js';
 
 /** Where a line came from, named as its config key so a reader knows what to fix. */
 export const SOURCES = ['d365.onHand', 'd365.valuation', 'd365.items', 'wms.onHand', 'wms.inFlight', 'mappings.items'] as const;
@@ -46,6 +47,8 @@ export interface RunSummary {
   incompleteKeys: number;
   classifications: Record<Classification, number>;
   material: { count: number; absoluteValue: number; netValue: number };
+  /** Lines and value per likely cause, and the causes that repeat across an item or warehouse (core/causes.ts). */
+  causes: RunCauses;
   warnings: string[];
   /** The threshold rules the run classified with, and whether they came from the config or the target. */
   rules: { source: 'config' | 'target'; names: string[] };

@@ -13,11 +13,12 @@ import type { RunStart } from './run-target.js';
 
 export class HistoryStore {
   private constructor(private readonly db: Database, private readonly runId: string, private readonly seq: number,
-    readonly previousRunId: string | undefined, readonly replacedWarning: string | undefined) {}
+    readonly previousRunId: string | undefined, readonly replacedWarning: string | undefined, private readonly residualRuns: number) {}
 
   /** Company ids are compared case-insensitively, as D365 does. */
-  static async open(db: Database, path: string, run: Pick<RunStart, 'runId' | 'company' | 'snapshotHash' | 'replace'>): Promise<HistoryStore> {
+  static async open(db: Database, path: string, run: Pick<RunStart, 'runId' | 'company' | 'snapshotHash' | 'replace' | 'residualRuns'>): Promise<HistoryStore> {
     const { runId, company } = run;
+    const residualRuns = run.residualRuns ?? 0;
     try {
       await db.run(`ATTACH ${sqlString(path)} AS history`);
     } catch (error) {
@@ -40,6 +41,8 @@ export class HistoryStore {
       replacedWarning = `--replace: run ${runId} of other snapshot files (finished ${earlier.finished_on ?? 'at an unknown time'}) was replaced`;
     }
     const seq = earlier?.seq ?? (await db.one<{ next: number }>('SELECT coalesce(max(seq), 0) + 1 AS next FROM history.runs')).next;
+    // Residuals came with likely causes; runs recorded before have none, and so never look persistent.
+    await db.run('ALTER TABLE history.material_keys ADD COLUMN IF NOT EXISTS residual DOUBLE');
     const previous = await db.all<{ run_id: string }>(
       'SELECT run_id FROM history.runs WHERE lower(company) = lower($company) AND seq < $seq ORDER BY seq DESC LIMIT 1', { company, seq });
     const previousRunId = previous[0]?.run_id;
@@ -47,7 +50,18 @@ export class HistoryStore {
       await db.run(`CREATE TEMP VIEW previous_material AS SELECT sha256(key) AS key_hash, runs_unbalanced FROM history.material_keys
         WHERE run_id = ${sqlString(previousRunId)}`);
     }
-    return new HistoryStore(db, runId, seq, previousRunId, replacedWarning);
+    if (residualRuns > 0) {
+      await db.run(`CREATE TEMP VIEW previous_residuals AS
+        WITH r AS (SELECT run_id, row_number() OVER (ORDER BY seq DESC) AS runs_back FROM history.runs WHERE lower(company) = lower(${sqlString(company)}) AND seq < ${seq})
+        SELECT sha256(m.key) AS key_hash, m.run_id, r.runs_back, m.residual FROM history.material_keys m JOIN r USING (run_id)
+        WHERE r.runs_back <= ${residualRuns} AND m.residual IS NOT NULL`);
+    }
+    return new HistoryStore(db, runId, seq, previousRunId, replacedWarning, residualRuns);
+  }
+
+  /** The view of the last runs' Material residuals, for the likely causes. */
+  get previousResidualsView(): string | undefined {
+    return this.residualRuns > 0 ? 'previous_residuals' : undefined;
   }
 
   /** The view of the previous run's Material keys, for the compare to join. */
@@ -58,9 +72,9 @@ export class HistoryStore {
   /** Stores this run in one transaction, replacing an earlier run of the same id. */
   async record(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<void> {
     const { db, runId } = this;
-    await db.run('CREATE TEMP TABLE this_run_material (key VARCHAR, runs_unbalanced DOUBLE)');
+    await db.run('CREATE TEMP TABLE this_run_material (key VARCHAR, runs_unbalanced DOUBLE, residual DOUBLE)');
     await db.append('this_run_material', discrepancies.filter((d) => d.classification === 'Material')
-      .map((d) => [keyString(d), d.runsUnbalanced]));
+      .map((d) => [keyString(d), d.runsUnbalanced, d.residual]));
     await db.run('BEGIN TRANSACTION');
     try {
       await db.run('DELETE FROM history.material_keys WHERE run_id = $id', { id: runId });
@@ -73,7 +87,8 @@ export class HistoryStore {
         abs: summary.material.absoluteValue, net: summary.material.netValue,
         timing: summary.classifications.Timing, immaterial: summary.classifications.Immaterial, hash: summary.snapshotHash,
       });
-      await db.run('INSERT INTO history.material_keys SELECT $id, key, runs_unbalanced::INTEGER FROM this_run_material', { id: runId });
+      await db.run(`INSERT INTO history.material_keys (run_id, key, runs_unbalanced, residual)
+        SELECT $id, key, runs_unbalanced::INTEGER, residual FROM this_run_material`, { id: runId });
       await db.run('COMMIT');
     } catch (error) {
       await db.run('ROLLBACK');

@@ -258,7 +258,7 @@ type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
  * units converted into the D365 inventory unit. A field whose mapping fails is NULL on the rejected line.
  */
 export async function normalizeWms(db: Database, loaded: LoadedTable, configKey: 'wms.onHand' | 'wms.inFlight',
-  columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel }> {
+  columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel; lineCounts: string }> {
   const prefix = configKey === 'wms.onHand' ? 'wms' : 'inflight';
   const column = (field: keyof WmsColumns, required: boolean) => {
     const name = columns[field];
@@ -361,5 +361,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
     rejectedKeyFields: KEY_FIELDS,
     atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },
+    /** Accepted lines per key (`key`, `lines`), so the likely causes read lines only where a key has several. */
+    lineCounts: `SELECT key, lines FROM ${prefix}_at_level WHERE accepted`,
   };
 }

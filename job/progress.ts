@@ -36,6 +36,7 @@ export class Progress {
     this.write(`\n${table}\n\nkeys compared ${n(summary.keysCompared)}: Material ${n(c.Material)}, Timing ${n(c.Timing)}, `
       + `Immaterial ${n(c.Immaterial)}, Balanced ${n(c.Balanced)}${summary.incompleteKeys > 0 ? `; ${n(summary.incompleteKeys)} incomplete` : ''}\n`
       + `material value: absolute ${money(summary.material.absoluteValue)}, net ${money(summary.material.netValue)}\n`
+      + summary.causes.systematic.map((f) => `systematic: ${f.text}\n`).join('')
       + `run ${summary.runId} written to ${outDir} in ${this.elapsed()}\n`);
   }
 

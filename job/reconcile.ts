@@ -11,6 +11,7 @@ import { KEY_FIELDS, effectiveLevel, type LevelField } from '../core/keys.js';
 import { siteOfWarehouse } from '../core/mappings.js';
 import { rejectedShareWarning, skewMinutes, skewWarning, unusableSide, type FileCount, type RunSummary, type Source } from '../core/run.js';
 import { loadConfig } from './config-loader.js';
+import { findLikelyCauses } from './causes.js';
 import { compareSnapshots } from './compare.js';
 import { Database } from './db.js';
 import { InputError } from './errors.js';
@@ -65,7 +66,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       .filter(([, spec]) => spec !== undefined).map(([source, spec]) => ({ source, path: resolvePath(spec!.path) })));
     progress.phase(`run ${runId}: ${target.description}`);
     const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf,
-      startedOn, snapshotHash: hash, replace: options.replace === true });
+      startedOn, snapshotHash: hash, replace: options.replace === true, residualRuns: config.audit.afterRuns - 1 });
     const rules = context.rules ?? config.thresholds;
     const warnings: string[] = [];
     const warn = (message: string) => { warnings.push(message); progress.warn(message); };
@@ -161,6 +162,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const skewed = skewWarning(skew, config.timing.maxSkewMinutes);
     if (skewed) warn(skewed);
 
+    progress.phase('finding likely causes');
+    const causes = await findLikelyCauses(db, { level, config, wms, inFlight, previousResiduals: context.previousResiduals }, compared.discrepancies);
+
     progress.phase('writing discrepancies.csv');
     const discrepancies = compared.discrepancies.sort(byValueImpact);
     writeDiscrepancies(join(outDir, 'discrepancies.csv'), discrepancies);
@@ -178,7 +182,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       skewMinutes: skew, startedOn, finishedOn: new Date().toISOString(), files: fileCounts, snapshotHash: hash,
       keysCompared: compared.keysCompared, incompleteKeys: incomplete?.count ?? 0, classifications,
       material: { count: classifications.Material, absoluteValue: roundValue(absoluteValue), netValue: roundValue(netValue) },
-      warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
+      causes, warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
     };
     progress.phase(`recording the run in ${target.description}`);
     summary.trend = await target.complete(summary, discrepancies);

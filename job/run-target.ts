@@ -20,11 +20,15 @@ export interface RunStart {
   snapshotHash: string;
   /** --replace: an earlier run of this id from other snapshot files gives way (its reviewed rows stay with it). */
   replace: boolean;
+  /** How many earlier runs' residuals the likely causes need (a persistent residual); 0 or absent for none. */
+  residualRuns?: number | undefined;
 }
 
 export interface RunContext {
   /** A DuckDB relation (key_hash, runs_unbalanced) of the previous run's Material keys, if there was a run. */
   previousMaterial: string | undefined;
+  /** A relation (key_hash, run_id, runs_back, residual) of the Material keys of the last `residualRuns` runs (runs_back 1 = the previous one). */
+  previousResiduals?: string | undefined;
   /** Threshold rules kept by the target, which win over the config's; undefined to use the config's. */
   rules: ThresholdRule[] | undefined;
   /** What the target found and did before the run (an earlier attempt that did not finish, a replaced run). */
@@ -51,7 +55,8 @@ export class LocalHistoryTarget implements RunTarget {
 
   async begin(db: Database, run: RunStart): Promise<RunContext> {
     this.history = await HistoryStore.open(db, this.path, run);
-    return { previousMaterial: this.history.previousMaterialView, rules: undefined, warnings: this.history.replacedWarning ? [this.history.replacedWarning] : [] };
+    return { previousMaterial: this.history.previousMaterialView, previousResiduals: this.history.previousResidualsView, rules: undefined,
+      warnings: this.history.replacedWarning ? [this.history.replacedWarning] : [] };
   }
 
   async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {

@@ -2,8 +2,9 @@
  * The PCF context → the grid's plain props, and the grid's callbacks → the dataset. Pure functions over the dataset
  * API, so they are tested with a fake dataset shaped like @types/powerapps-component-framework.
  */
-import { CLASSIFICATION, discrepancy } from '../core/dataverse/tables.js';
-import type { ColumnKind, Formatting, GridColumn, GridRow, SortDirection } from './components/model.js';
+import { CAUSES, CAUSE_INFO } from '../core/causes.js';
+import { CLASSIFICATION, LIKELY_CAUSE, discrepancy } from '../core/dataverse/tables.js';
+import type { CauseFilterValue, ColumnKind, Formatting, GridColumn, GridRow, LikelyCauseShown, SortDirection } from './components/model.js';
 import { ENGLISH, type GridStrings } from './components/strings.js';
 
 type DataSet = ComponentFramework.PropertyTypes.DataSet;
@@ -11,7 +12,7 @@ type Column = ComponentFramework.PropertyHelper.DataSetApi.Column;
 
 const D = discrepancy.columns;
 /** Columns the what-if bar and the totals need even when the view does not show them. */
-export const FIGURE_COLUMNS = [D.d365Qty, D.qtyVariance, D.residual, D.valueVariance, D.flags].map((c) => c.logicalName);
+export const FIGURE_COLUMNS = [D.d365Qty, D.qtyVariance, D.residual, D.valueVariance, D.flags, D.likelyCause, D.causeEvidence].map((c) => c.logicalName);
 
 const MONEY = new Set<string>([D.unitCost, D.valueVariance, D.absoluteValue].map((c) => c.logicalName));
 
@@ -34,6 +35,15 @@ export function columnsOf(dataset: DataSet): GridColumn[] {
 
 const number = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0) || 0);
 const byValue = new Map(CLASSIFICATION.map((c) => [c.value, c.label as 'Material' | 'Timing' | 'Immaterial']));
+const causeByValue = new Map(LIKELY_CAUSE.map((c, i) => [c.value, CAUSES[i]!]));
+
+/** The row's likely cause: the choice value decides, the label is the platform's (translated) one. */
+function causeOf(record: ComponentFramework.PropertyHelper.DataSetApi.EntityRecord): LikelyCauseShown | undefined {
+  const cause = causeByValue.get(number(record.getValue(D.likelyCause.logicalName)));
+  if (cause === undefined) return undefined;
+  return { cause, label: record.getFormattedValue(D.likelyCause.logicalName) || CAUSE_INFO[cause].label,
+    evidence: String(record.getValue(D.causeEvidence.logicalName) ?? '') };
+}
 
 /** The loaded rows in the dataset's order, with the figures the what-if bar reclassifies. */
 export function rowsOf(dataset: DataSet, highlightColumn: string): GridRow[] {
@@ -45,7 +55,7 @@ export function rowsOf(dataset: DataSet, highlightColumn: string): GridRow[] {
     const classification = byValue.get(number(record.getValue(highlightColumn)));
     const flags = String(record.getValue(D.flags.logicalName) ?? '').split(';').filter(Boolean);
     return {
-      id, cells, classification, flags,
+      id, cells, classification, flags, cause: causeOf(record),
       figures: { d365Qty: number(record.getValue(D.d365Qty.logicalName)), qtyVariance: number(record.getValue(D.qtyVariance.logicalName)),
         residual: number(record.getValue(D.residual.logicalName)), valueVariance: number(record.getValue(D.valueVariance.logicalName)) },
     };
@@ -88,4 +98,34 @@ export function ensureFigureColumns(dataset: DataSet): boolean {
   for (const name of missing) dataset.addColumn(name);
   dataset.refresh();
   return true;
+}
+
+/** Condition operators of the dataset API (Microsoft.Xrm.Sdk.Query.ConditionOperator). */
+const EQUAL = 0;
+const NULL = 12;
+
+/** The cause the dataset is filtered on, read back from its filter (undefined when it has none or cannot filter). */
+export function causeFilterOf(dataset: DataSet): CauseFilterValue {
+  if (typeof dataset.filtering?.getFilter !== 'function') return undefined;
+  const condition = dataset.filtering.getFilter()?.conditions?.find((c) => c.attributeName === D.likelyCause.logicalName);
+  if (condition === undefined) return undefined;
+  if (condition.conditionOperator === NULL) return 'none';
+  return causeByValue.get(Number(condition.value));
+}
+
+/** Whether the host's dataset can filter (model-driven apps can; Microsoft's test harness cannot). */
+export const canFilter = (dataset: DataSet): boolean => typeof dataset.filtering?.setFilter === 'function';
+
+/** Filters the dataset on one likely cause, on rows without one, or clears the filter, and reloads it. */
+export function filterByCause(dataset: DataSet, value: CauseFilterValue): void {
+  if (!canFilter(dataset)) return;
+  if (value === undefined) {
+    dataset.filtering.clearFilter();
+  } else {
+    const condition: ComponentFramework.PropertyHelper.DataSetApi.ConditionExpression = value === 'none'
+      ? { attributeName: D.likelyCause.logicalName, conditionOperator: NULL, value: '' }
+      : { attributeName: D.likelyCause.logicalName, conditionOperator: EQUAL, value: String(LIKELY_CAUSE[CAUSES.indexOf(value)]!.value) };
+    dataset.filtering.setFilter({ filterOperator: 0, conditions: [condition] });
+  }
+  dataset.refresh();
 }

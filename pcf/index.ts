@@ -5,7 +5,7 @@
 import * as React from 'react';
 import { FluentProvider, webLightTheme, type Theme } from '@fluentui/react-components';
 import { VarianceGrid as Grid } from './components/VarianceGrid';
-import { columnsOf, ensureFigureColumns, formattingOf, rowsOf, sortDataset, sortOf, stringsOf } from './adapter';
+import { canFilter, causeFilterOf, columnsOf, ensureFigureColumns, filterByCause, formattingOf, rowsOf, sortDataset, sortOf, stringsOf } from './adapter';
 
 interface IInputs {
   discrepancies: ComponentFramework.PropertyTypes.DataSet;
@@ -46,6 +46,7 @@ export class VarianceGrid implements ComponentFramework.ReactControl<IInputs, IO
         onSelectionChange: (ids) => dataset.setSelectedRecordIds(ids),
         onOpen: (id) => { const record = dataset.records[id]; if (record) dataset.openDatasetItem(record.getNamedReference()); },
         onLoadMore: () => dataset.paging.loadNextPage(),
+        causeFilter: canFilter(dataset) ? { value: causeFilterOf(dataset), onChange: (value) => filterByCause(dataset, value) } : undefined,
       }));
   }
 

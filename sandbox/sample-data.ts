@@ -2,6 +2,7 @@
  * Sample weeks for the sandbox (seeded, so every clone sees the same story): a few thousand SKUs in three
  * warehouses, batches, cases and eaches, in-flight receipts, a handful of lines the job must reject, and four weekly
  * snapshots in which the processes improve while a stubborn set of keys stays wrong long enough to need an audit.
+ * The last week also has a few faults planted whose likely causes the app shows (README "Likely causes").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,59 @@ const WAREHOUSES = [{ facility: 'DAL1', site: '1', warehouse: '11' }, { facility
 /** Share of keys with a real difference in each week: falling as counts and fixes take hold. */
 const ERROR_RATE = [0.06, 0.045, 0.035, 0.025];
 const WEEK_STARTS = ['2026-10-30', '2026-11-06', '2026-11-13', '2026-11-20'];
+/** The week (1-based) whose snapshots carry the planted faults: the latest run, which the app opens on. */
+const PLANTED_WEEK = 4;
+
+type Fault = 'cases-as-eaches' | 'status-move' | 'duplicate-line' | 'sign-flip' | 'negative-on-hand' | 'lost-document' | 'already-posted' | 'partly-in-flight';
+interface SampleKey { it: { item: string; sku: string; caseSize: number; cost: number }; w: (typeof WAREHOUSES)[number]; batch: string }
+
+/**
+ * Which keys carry which fault, chosen by their properties and not by the random stream, so the rest of the sample
+ * stays as it was: five case-packed items in DAL2 counted in cases but entered as eaches (one systematic unit error),
+ * two units put on hold in the WMS only, a repeated WMS line, a sign flip, a negative on-hand, a lost and an
+ * already-posted in-flight document, and one receipt mostly still in flight.
+ */
+function plantFaults(keys: readonly SampleKey[], stubborn: ReadonlySet<SampleKey>): Map<SampleKey, Fault> {
+  const wanted: Array<[Fault, number, (k: SampleKey) => boolean]> = [
+    ['cases-as-eaches', 5, (k) => k.it.caseSize === 12 && k.w.facility === 'DAL2'],
+    ['status-move', 2, (k) => k.w.facility === 'DAL1'],
+    ['duplicate-line', 1, () => true], ['sign-flip', 1, () => true], ['negative-on-hand', 1, () => true],
+    // Counted, the already-posted line balances (D365 was right): a cheap item, so it is not among the largest.
+    ['lost-document', 1, () => true], ['already-posted', 1, (k) => k.it.cost < 5],
+    // Immaterial once in flight is taken off: a cheap item outside the high-value warehouse.
+    ['partly-in-flight', 1, (k) => k.it.cost < 50 && k.w.facility !== 'DAL1'],
+  ];
+  const planted = new Map<SampleKey, Fault>();
+  const usedItems = new Set<string>();
+  for (const [fault, count, fits] of wanted) {
+    for (const key of keys.filter((k) => !stubborn.has(k) && !usedItems.has(k.it.item) && fits(k)).slice(0, count)) {
+      planted.set(key, fault);
+      usedItems.add(key.it.item);
+    }
+  }
+  return planted;
+}
+
+/** The D365 quantity, WMS lines and in-flight lines of a key with a planted fault (no random draws). */
+function faultLines(fault: Fault, key: SampleKey, d365Qty: number, bin: string): { d365Qty: number; wms: string[][]; inFlight: string[][] } {
+  const { it, w, batch } = key;
+  const qty = Math.max(d365Qty, 30);
+  const line = (q: number, status = 'AVAIL', where = bin) => [it.sku, w.facility, where, batch, status, String(q), 'EA'];
+  const inTransit = (q: number) => [it.sku, w.facility, batch, 'AVAIL', String(q), 'EA'];
+  switch (fault) {
+    case 'cases-as-eaches': {
+      const cases = Math.max(2, Math.round(qty / 12));
+      return { d365Qty: 12 * cases, wms: [line(cases)], inFlight: [] };
+    }
+    case 'status-move': return { d365Qty: qty, wms: [line(qty - 6), line(6, 'HOLD')], inFlight: [] };
+    case 'duplicate-line': return { d365Qty: qty, wms: [line(qty - 12), line(12, 'AVAIL', `${bin}-R`), line(12, 'AVAIL', `${bin}-R`)], inFlight: [] };
+    case 'sign-flip': return { d365Qty: -qty, wms: [line(qty)], inFlight: [] };
+    case 'negative-on-hand': return { d365Qty: -4, wms: [], inFlight: [] };
+    case 'lost-document': return { d365Qty: qty, wms: [line(qty + 48)], inFlight: [inTransit(24)] };
+    case 'already-posted': return { d365Qty: qty, wms: [line(qty)], inFlight: [inTransit(18)] };
+    case 'partly-in-flight': return { d365Qty: qty, wms: [line(qty + 32)], inFlight: [inTransit(30)] };
+  }
+}
 
 export interface SampleWeek { week: number; dir: string; config: string; d365AsOf: string }
 
@@ -37,6 +91,7 @@ export function generateSampleWeeks(root: string, options: { skus?: number; seed
     it, w, batch: `B${26 - b}${String(it.item.slice(-3))}`, base: 12 * (2 + Math.floor(setup() * 60)),
   }))));
   const stubborn = new Set(keys.filter(() => setup() < 0.004).map((k) => k));
+  const planted = plantFaults(keys, stubborn);
 
   const weeks: SampleWeek[] = [];
   for (let week = 0; week < WEEK_STARTS.length; week += 1) {
@@ -50,7 +105,12 @@ export function generateSampleWeeks(root: string, options: { skus?: number; seed
     for (const key of keys) {
       const { it, w, batch } = key;
       const d365Qty = Math.max(0, key.base + (week - 1) * 6 + Math.floor(rand() * 12) - 6);
-      d365.push([SAMPLE_COMPANY, `OH-${week + 1}`, it.item, it.color, w.warehouse, `${w.facility}-${(Number(it.item.slice(-2)) % 40) + 1}`, 'Available', batch, String(d365Qty)]);
+      const d365Line = [SAMPLE_COMPANY, `OH-${week + 1}`, it.item, it.color, w.warehouse, `${w.facility}-${(Number(it.item.slice(-2)) % 40) + 1}`, 'Available', batch, String(d365Qty)];
+      // A planted fault replaces the key's lines after its random draws, so every other key keeps its quantities.
+      const fault = week + 1 === PLANTED_WEEK ? planted.get(key) : undefined;
+      const wmsBefore = wms.length;
+      const inFlightBefore = inFlight.length;
+      d365.push(d365Line);
       let wmsQty = d365Qty;
       const roll = rand();
       if (stubborn.has(key)) wmsQty = d365Qty - 3 - (Number(it.item.slice(-1)) % 5);
@@ -67,6 +127,12 @@ export function generateSampleWeeks(root: string, options: { skus?: number; seed
         if (qty === 0) continue;
         const inCases = it.caseSize > 0 && qty % it.caseSize === 0 && rand() < 0.5;
         wms.push([it.sku, w.facility, bin, batch, 'AVAIL', String(inCases ? qty / it.caseSize : qty), inCases ? 'CS' : 'EA']);
+      }
+      if (fault !== undefined) {
+        const lines = faultLines(fault, key, d365Qty, d365Line[5]!);
+        d365Line[8] = String(lines.d365Qty);
+        wms.splice(wmsBefore, wms.length - wmsBefore, ...lines.wms);
+        inFlight.splice(inFlightBefore, inFlight.length - inFlightBefore, ...lines.inFlight);
       }
     }
     // What a real export also holds: lines the job must reject and report, not compare.

@@ -60,6 +60,7 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_d365linesoutofscope: { displayName: 'D365-Zeilen außerhalb des Umfangs', description: 'D365-Zeilen von Lagerorten, die das WMS nicht verwaltet, nicht verglichen' },
       ibal_incompletecount: { displayName: 'Unvollständige Schlüssel', description: 'Schlüssel, zu denen eine abgewiesene Zeile gehören kann: als unvollständig markiert, nie ausgeglichen' },
       ibal_leaseuntil: { displayName: 'Läuft bis', description: 'Während des Laufs verlängert der Job diesen Wert; ein laufender Lauf darüber hinaus wurde nicht beendet und wird als fehlgeschlagen markiert' },
+      ibal_systematicfindings: { displayName: 'Systematische Befunde', description: 'Wahrscheinliche Ursachen, die sich über viele Zeilen eines Artikels oder Lagerorts wiederholen, eine je Zeile, mit dem, was zu prüfen ist' },
     },
     ibal_postingbatch: {
       ibal_name: { displayName: 'Stapelnummer' },
@@ -126,6 +127,8 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_countedon: { displayName: 'Gezählt am' },
       ibal_approvalseal: { displayName: 'Genehmigungssiegel', description: 'Der verschlüsselte Hash des Prüfdienstes über die genehmigten Werte: eine Zeile, deren Werte sich nach der Genehmigung geändert haben, wird beim Buchen abgelehnt' },
       ibal_needsattention: { displayName: 'Braucht Aufmerksamkeit', description: 'Von der IV-Statusnachverfolgung gesetzt: warum diese Zeile hängt (zu lange in Buchung, oder gebucht und nicht synchronisiert)' },
+      ibal_likelycause: { displayName: 'Wahrscheinliche Ursache', description: 'Die stärkste Ursache, die die Regeln gefunden haben; leer, wo keine passt' },
+      ibal_causeevidence: { displayName: 'Beleg der Ursache', description: 'Die Werte, Zeilen oder anderen Schlüssel, die die wahrscheinliche Ursache zeigen, und ihre Sicherheit' },
     },
     ibal_thresholdrule: {
       ibal_name: { displayName: 'Name' },
@@ -176,6 +179,10 @@ export const GERMAN_LABELS: GermanLabels = {
       'Integration failure': 'Integrationsfehler', 'Unit of measure error': 'Mengeneinheitenfehler', Timing: 'Zeitversatz', Unknown: 'Unbekannt',
     },
     'ibal_thresholdrule.ibal_active': { Yes: 'Ja', No: 'Nein' },
+    'ibal_discrepancy.ibal_likelycause': {
+      'Unit of measure factor': 'Mengeneinheitenfaktor', 'Bin or status move': 'Lagerplatz- oder Statuswechsel', 'Duplicate line': 'Doppelte Zeile',
+      'Missing line': 'Fehlende Zeile', 'Sign flip': 'Vorzeichenfehler', 'Partly in flight': 'Teilweise unterwegs', Persistent: 'Dauerhaft', 'Negative on-hand': 'Negativer Bestand',
+    },
     'ibal_reviewrequest.ibal_action': {
       'Request count': 'Zählung anfordern', 'Record count': 'Zählung erfassen', Approve: 'Genehmigen', Reject: 'Ablehnen', 'Mark explained': 'Als erklärt markieren',
       Post: 'Buchen', 'Refresh IV status': 'IV-Status aktualisieren',

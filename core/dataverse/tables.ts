@@ -4,6 +4,7 @@
  * currency and exchange-rate companions per table, and D365 valuation comes in the company's one currency.
  */
 import { REASON_CODES, REVIEW_COMMANDS, REVIEW_STATUSES } from '../workflow.js';
+import { CAUSES, CAUSE_INFO, MAX_EVIDENCE_LENGTH } from '../causes.js';
 import {
   choice, choices, column, dateTime, decimal, defineTable, integer, lookup, memo, text, yesNo,
   type TableDefinition,
@@ -23,6 +24,8 @@ export const BATCH_STATUS = choices('Draft', 'Posting', 'Posted', 'Partially pos
 export const REQUEST_ACTION = choices(...REVIEW_COMMANDS.map((c) => c.label));
 /** Where a review request stands: the review service moves it; nobody else can. */
 export const REQUEST_STATUS = choices('Submitted', 'In progress', 'Completed', 'Completed with refusals', 'Refused', 'Failed');
+/** The likely causes, numbered in core's order (core/causes.ts), so charts and views group by a choice. */
+export const LIKELY_CAUSE = choices(...CAUSES.map((cause) => CAUSE_INFO[cause].label));
 
 /** Key field columns shared by the discrepancy table, in the order of the reconcile output. */
 const keyColumns = {
@@ -78,6 +81,8 @@ export const snapshotRun = defineTable({
     d365LinesOutOfScope: column('d365 lines out of scope', 'D365 lines out of scope', integer(), { description: 'D365 lines of warehouses the WMS does not manage, not compared' }),
     incompleteCount: column('incomplete count', 'Incomplete keys', integer(), { description: 'Keys a rejected line may belong to: flagged incomplete, never Balanced' }),
     leaseUntil: column('lease until', 'Running until', dateTime(), { description: 'While Running, the job renews this; a Running run past it did not finish and is marked Failed' }),
+    systematicFindings: column('systematic findings', 'Systematic findings', memo(10000),
+      { description: 'Likely causes that repeat across many lines of one item or warehouse, one a line, with what to check' }),
   },
   keys: [{ name: 'run number key', displayName: 'Run number', columns: ['name'] }],
 });
@@ -148,6 +153,8 @@ export const discrepancy = defineTable({
     ivLineId: column('iv line id', 'IV line id', text(100)),
     ivStatus: column('iv status', 'IV status', text(50)),
     lastError: column('last error', 'Last error', memo(4000)),
+    likelyCause: column('likely cause', 'Likely cause', choice(LIKELY_CAUSE), { description: 'The strongest cause the rules found; empty where none fits' }),
+    causeEvidence: column('cause evidence', 'Cause evidence', text(MAX_EVIDENCE_LENGTH), { description: 'The figures, lines or other keys that show the likely cause, and its confidence' }),
   },
   keys: [{ name: 'run key hash', displayName: 'Run and key', columns: ['run', 'keyHash'] }],
 });

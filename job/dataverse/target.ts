@@ -16,7 +16,8 @@ import type { RunTrendPoint } from '../../core/history.js';
 import { keyString } from '../../core/keys.js';
 import type { RunSummary } from '../../core/run.js';
 import { lookupValueName, maxLengthOf, type ColumnDefinition } from '../../core/dataverse/schema.js';
-import { CLASSIFICATION, REVIEW_STATUS, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
+import { CLASSIFICATION, LIKELY_CAUSE, REVIEW_STATUS, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
+import { CAUSES, systematicSummaryText } from '../../core/causes.js';
 import type { Database } from '../db.js';
 import type { RunContext, RunStart, RunTarget } from '../run-target.js';
 import { DataverseRequestError, type DataverseClient } from './client.js';
@@ -28,6 +29,7 @@ const n = (c: ColumnDefinition) => c.logicalName;
 const statusValue = (label: string) => RUN_STATUS.find((s) => s.label === label)!.value;
 const classificationValue = (label: string) => CLASSIFICATION.find((c) => c.label === label)!.value;
 const MATERIAL = classificationValue('Material');
+const causeValue = (cause: Discrepancy['likelyCause']) => (cause === '' ? null : LIKELY_CAUSE[CAUSES.indexOf(cause)]!.value);
 
 /** The key hash the discrepancy table's alternate key uses: SHA-256 of core's keyString. */
 export const keyHash = (d: Discrepancy): string => createHash('sha256').update(keyString(d), 'utf8').digest('hex');
@@ -98,6 +100,7 @@ export class DataverseTarget implements RunTarget {
       [n(RUN.company)]: run.company, [n(RUN.d365AsOf)]: run.d365AsOf, [n(RUN.wmsAsOf)]: run.wmsAsOf,
       [n(RUN.runStatus)]: statusValue('Running'), [n(RUN.startedOn)]: run.startedOn, [n(RUN.finishedOn)]: null, [n(RUN.warnings)]: null,
       [n(RUN.leaseUntil)]: this.leaseUntil(),
+      [n(RUN.systematicFindings)]: null,
     }, { Prefer: 'return=representation' });
     this.runId = idRow(snapshotRun.primaryId).parse(created.body)[snapshotRun.primaryId] as string;
     // The lease is renewed while the job lives; a killed job stops renewing it, and the next job sees that.
@@ -107,18 +110,29 @@ export class DataverseTarget implements RunTarget {
     await this.markLatest(run.company);
 
     const rules = await this.activeRules();
-    const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryId}`
+    const residualRuns = run.residualRuns ?? 0;
+    const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryId},${n(snapshotRun.primaryName)}`
       + `&$filter=${n(RUN.company)} eq ${literal(run.company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
       + ` and ${n(RUN.d365AsOf)} lt ${instant(run.d365AsOf)} and ${n(snapshotRun.primaryName)} ne ${literal(run.runId)}`
-      + `&$orderby=${n(RUN.d365AsOf)} desc&$top=1`);
+      + `&$orderby=${n(RUN.d365AsOf)} desc&$top=${Math.max(1, residualRuns)}`);
     const previousId = previous[0]?.[snapshotRun.primaryId];
     if (typeof previousId !== 'string') return { previousMaterial: undefined, rules, warnings };
 
-    const material = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${n(D.keyHash)},${n(D.runsUnbalanced)}`
-      + `&$filter=${lookupValueName(n(D.run))} eq ${previousId} and ${n(D.classification)} eq ${MATERIAL}`);
+    const materialOf = (runId: unknown) => this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${n(D.keyHash)},${n(D.runsUnbalanced)},${n(D.residual)}`
+      + `&$filter=${lookupValueName(n(D.run))} eq ${String(runId)} and ${n(D.classification)} eq ${MATERIAL}`);
+    const material = await materialOf(previousId);
     await db.run('CREATE TEMP TABLE previous_material (key_hash VARCHAR, runs_unbalanced DOUBLE)');
     await db.append('previous_material', material.map((row) => [String(row[n(D.keyHash)]), Number(row[n(D.runsUnbalanced)] ?? 0)]));
-    return { previousMaterial: 'previous_material', rules, warnings };
+    if (residualRuns === 0) return { previousMaterial: 'previous_material', rules, warnings };
+
+    // The likely causes' persistent residual: the Material residuals of the last runs, most recent first.
+    await db.run('CREATE TEMP TABLE previous_residuals (key_hash VARCHAR, run_id VARCHAR, runs_back DOUBLE, residual DOUBLE)');
+    for (const [back, earlier] of previous.slice(0, residualRuns).entries()) {
+      const rows = back === 0 ? material : await materialOf(earlier[snapshotRun.primaryId]);
+      await db.append('previous_residuals', rows.filter((row) => typeof row[n(D.residual)] === 'number')
+        .map((row) => [String(row[n(D.keyHash)]), String(earlier[n(snapshotRun.primaryName)]), back + 1, Number(row[n(D.residual)])]));
+    }
+    return { previousMaterial: 'previous_material', previousResiduals: 'previous_residuals', rules, warnings };
   }
 
   private async runNamed(runId: string): Promise<RunRow | undefined> {
@@ -267,6 +281,7 @@ export class DataverseTarget implements RunTarget {
         + `${f.outOfScope > 0 ? `, ${f.outOfScope} out of scope` : ''})`).join('\n').slice(0, 4000),
       [n(RUN.warnings)]: summary.warnings.join('\n').slice(0, 10000) || null,
       [n(RUN.rulesUsed)]: `${summary.rules.source === 'target' ? 'Active threshold rules in Dataverse' : 'The config file'}: ${summary.rules.names.join(', ')}`.slice(0, 10000),
+      [n(RUN.systematicFindings)]: systematicSummaryText(summary.causes.systematic).slice(0, 10000) || null,
     });
     await this.markLatest(summary.company);
     return this.trend(summary.company);
@@ -320,6 +335,7 @@ export class DataverseTarget implements RunTarget {
       [n(D.residual)]: d.residual, [n(D.unitCost)]: d.unitCost, [n(D.valueVariance)]: d.valueVariance,
       [n(D.absoluteValue)]: Math.abs(d.valueVariance), [n(D.classification)]: classificationValue(d.classification),
       [n(D.rule)]: d.rule, [n(D.runsUnbalanced)]: d.runsUnbalanced, [n(D.flags)]: d.flags.join(';'),
+      [n(D.likelyCause)]: causeValue(d.likelyCause), [n(D.causeEvidence)]: d.causeEvidence || null,
       // Review columns are left alone, so re-running a run keeps what reviewers did.
     };
   }

@@ -1,6 +1,7 @@
 /** A classification shown by colour, icon and text together, so it never depends on colour alone. */
 import * as React from 'react';
 import { Badge, makeStyles, tokens } from '@fluentui/react-components';
+import { CauseBadge } from './CauseBadge.js';
 import type { GridRow } from './model.js';
 import type { GridStrings } from './strings.js';
 
@@ -25,7 +26,9 @@ export function FlagBadges({ flags }: { flags: string[] }): JSX.Element | null {
     <Badge key={flag} className={styles.badge} size="small" appearance="tint" color={flag === 'audit' || flag === 'negative-d365' ? 'danger' : 'informative'}>{flag}</Badge>)}</span>;
 }
 
-export function ClassificationCell({ classification, flags, strings }: { classification: GridRow['classification']; flags: string[]; strings: GridStrings }): JSX.Element {
+/** The classification, the flags and the likely cause (these two only when the view has no column of their own). */
+export function ClassificationCell({ classification, flags, cause, strings }:
+  { classification: GridRow['classification']; flags: string[]; cause?: GridRow['cause']; strings: GridStrings }): JSX.Element {
   const styles = useStyles();
   const shown = classification === 'Material' ? { icon: <Symbol glyph="⚠" />, text: strings.material, className: styles.material }
     : classification === 'Timing' ? { icon: <Symbol glyph="◷" />, text: strings.timing, className: styles.timing }
@@ -35,6 +38,7 @@ export function ClassificationCell({ classification, flags, strings }: { classif
     <span className={styles.cell}>
       {shown ? <span className={`${styles.cell} ${shown.className}`} data-classification={classification}>{shown.icon}{shown.text}</span> : null}
       <FlagBadges flags={flags} />
+      <CauseBadge cause={cause} strings={strings} />
     </span>
   );
 }

@@ -10,8 +10,10 @@ import {
 } from '@fluentui/react-components';
 import { DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow } from '@fluentui-contrib/react-data-grid-react-window';
 import { classify } from '../../core/classification.js';
+import { CauseBadge } from './CauseBadge.js';
+import { CauseFilter } from './CauseFilter.js';
 import { ClassificationCell, FlagBadges } from './ClassificationCell.js';
-import type { Formatting, GridColumn, GridRow, Limits, SortDirection } from './model.js';
+import type { CauseFilterValue, Formatting, GridColumn, GridRow, Limits, SortDirection } from './model.js';
 import { fill, type GridStrings } from './strings.js';
 import { Totals, type MaterialTotals } from './Totals.js';
 import { WhatIfBar } from './WhatIfBar.js';
@@ -38,6 +40,8 @@ export interface VarianceGridProps {
   onSelectionChange(ids: string[]): void;
   onOpen(id: string): void;
   onLoadMore(): void;
+  /** The likely-cause filter, when the host's dataset can filter (undefined hides it). */
+  causeFilter?: { value: CauseFilterValue; onChange(value: CauseFilterValue): void } | undefined;
 }
 
 const ROW_HEIGHT = 36;
@@ -45,6 +49,8 @@ const ROW_HEIGHT = 36;
 const SELECTION_WIDTH = 44;
 /** The discrepancy's flags column: shown as badges wherever the view puts it. */
 const FLAGS_COLUMN = 'ibal_flags';
+/** The likely cause column: a badge with its evidence wherever the view puts it. */
+const CAUSE_COLUMN = 'ibal_likelycause';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', fontFamily: tokens.fontFamilyBase, color: tokens.colorNeutralForeground1 },
@@ -53,6 +59,7 @@ const useStyles = makeStyles({
   timing: { backgroundColor: tokens.colorPaletteMarigoldBackground1 },
   state: { padding: tokens.spacingVerticalXXL, textAlign: 'center' },
   loadMore: { alignSelf: 'center', margin: tokens.spacingVerticalS },
+  toolbar: { display: 'flex', flexWrap: 'wrap', alignItems: 'flex-end', columnGap: tokens.spacingHorizontalXL, paddingRight: tokens.spacingHorizontalS },
 });
 
 /** A cell's text: quantities and money through the user's formatting, everything else as Dataverse formatted it. */
@@ -84,22 +91,25 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
   { count: 0, absoluteValue: 0, netValue: 0 }), [classified]);
 
   const flagsColumnShown = columns.some((c) => c.name === FLAGS_COLUMN);
+  const causeColumnShown = columns.some((c) => c.name === CAUSE_COLUMN);
   const definitions = React.useMemo<Array<TableColumnDefinition<(typeof classified)[number]>>>(() => columns.map((column) =>
     createTableColumn<(typeof classified)[number]>({
       columnId: column.name,
       renderHeaderCell: () => <TableCellLayout truncate title={column.displayName}>{column.displayName}</TableCellLayout>,
       renderCell: ({ row, classification }) => {
         if (column.name === props.highlightColumn) {
-          return <ClassificationCell classification={classification} flags={flagsColumnShown ? [] : row.flags} strings={strings} />;
+          return <ClassificationCell classification={classification} flags={flagsColumnShown ? [] : row.flags}
+            cause={causeColumnShown ? undefined : row.cause} strings={strings} />;
         }
         if (column.name === FLAGS_COLUMN) return <FlagBadges flags={row.flags} />;
+        if (column.name === CAUSE_COLUMN) return <CauseBadge cause={row.cause} strings={strings} />;
         const text = cellText(column, row.cells[column.name], format);
         return <TableCellLayout truncate title={text}>{text}</TableCellLayout>;
       },
       // Sorting is the dataset's: the grid says what was asked for and keeps the loaded order. Fluent makes a column
       // sortable only when compare declares its two parameters.
       compare: (_a, _b) => 0,
-    })), [columns, format, strings, props.highlightColumn, flagsColumnShown]);
+    })), [columns, format, strings, props.highlightColumn, flagsColumnShown, causeColumnShown]);
 
   const sizing = React.useMemo<TableColumnSizingOptions>(() => Object.fromEntries(columns.map((c) =>
     [c.name, { idealWidth: c.width, minWidth: Math.min(c.width, 60), defaultWidth: c.width }])), [columns]);
@@ -128,8 +138,11 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
   if (props.error !== undefined) {
     return <div className={styles.root}><MessageBar intent="error"><MessageBarBody>{fill(strings.error, props.error)}</MessageBarBody></MessageBar></div>;
   }
-  const whatIf = <WhatIfBar limits={limits} trying={trying} strings={strings}
-    onChange={(next) => { setLimits(next); setTrying(true); }} onReset={() => { setLimits(props.defaultLimits); setTrying(false); }} />;
+  const whatIf = <div className={styles.toolbar}>
+    <WhatIfBar limits={limits} trying={trying} strings={strings}
+      onChange={(next) => { setLimits(next); setTrying(true); }} onReset={() => { setLimits(props.defaultLimits); setTrying(false); }} />
+    {props.causeFilter ? <CauseFilter value={props.causeFilter.value} strings={strings} onChange={props.causeFilter.onChange} /> : null}
+  </div>;
   if (props.loading && rows.length === 0) {
     return <div className={styles.root}>{whatIf}<div className={styles.state}><Spinner label={strings.loading} /></div></div>;
   }

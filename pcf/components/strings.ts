@@ -19,6 +19,10 @@ export interface GridStrings {
   gridLabel: string;
   selectRow: string;
   selectAll: string;
+  causeFilter: string;
+  causeAll: string;
+  causeNone: string;
+  causeCheck: string;
 }
 
 export const ENGLISH: GridStrings = {
@@ -41,6 +45,10 @@ export const ENGLISH: GridStrings = {
   gridLabel: 'Inventory differences',
   selectRow: 'Select row',
   selectAll: 'Select all rows',
+  causeFilter: 'Likely cause',
+  causeAll: 'All causes',
+  causeNone: 'No likely cause',
+  causeCheck: 'What to check: {0}',
 };
 
 /** "{0} of {1}" with the arguments in place. */

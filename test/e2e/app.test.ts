@@ -175,7 +175,8 @@ it('takes five lines through counts, approval, rejection and posting to Synced',
 /** Refreshes the lines' IV status until they are Synced (the review service's follow-up may get there first). */
 async function waitForSynced(names: string[]): Promise<void> {
   for (let attempt = 0; attempt < 30; attempt += 1) {
-    const statuses = (await api(`ibal_discrepancies?$select=ibal_reviewstatus&$filter=${names.map((n) => `ibal_name eq '${n.replace(/'/g, "''")}'`).join(' or ')}`))
+    const ids = chosen.filter((r) => names.includes(String(r.ibal_name))).map((r) => String(r.ibal_discrepancyid));
+    const statuses = (await api(`ibal_discrepancies?$select=ibal_reviewstatus&$filter=${ids.map((id) => `ibal_discrepancyid eq ${id}`).join(' or ')}`))
       .map((r) => r['ibal_reviewstatus@OData.Community.Display.V1.FormattedValue']);
     if (statuses.length === names.length && statuses.every((s) => s === 'Synced')) return;
     await select(names);

@@ -50,6 +50,7 @@ export class ViewDataset {
   private selected: string[] = [];
   private extraColumns: string[] = [];
   private sort: ComponentFramework.PropertyHelper.DataSetApi.SortStatus[] = [];
+  private filter: ComponentFramework.PropertyHelper.DataSetApi.FilterExpression | undefined;
   private generation = 0;
   loading = true;
   error: string | undefined;
@@ -88,6 +89,7 @@ export class ViewDataset {
       order.setAttribute('descending', s.sortDirection === 1 ? 'true' : 'false');
       entity.insertBefore(order, firstChild);
     }
+    if (this.filter) entity.insertBefore(this.filterElement(doc, this.filter), entity.querySelector(':scope > link-entity'));
     const present = new Set([...entity.querySelectorAll(':scope > attribute')].map((a) => a.getAttribute('name')));
     for (const name of [...this.view.columns.map((c) => c.name), ...this.extraColumns]) {
       if (present.has(name) || !this.table.columns[name]) continue;
@@ -97,6 +99,23 @@ export class ViewDataset {
       present.add(name);
     }
     return new XMLSerializer().serializeToString(doc);
+  }
+
+  /** The dataset's filter as FetchXML, added to the view's own as the platform does (Equal, NotEqual and Null conditions). */
+  private filterElement(doc: Document, expression: ComponentFramework.PropertyHelper.DataSetApi.FilterExpression): Element {
+    const filter = doc.createElement('filter');
+    filter.setAttribute('type', expression.filterOperator === 1 ? 'or' : 'and');
+    for (const c of expression.conditions) {
+      const condition = doc.createElement('condition');
+      condition.setAttribute('attribute', c.attributeName);
+      const operator = ({ 0: 'eq', 1: 'ne', 12: 'null' } as Record<number, string>)[c.conditionOperator];
+      if (operator === undefined) throw new Error(`the sandbox dataset does not filter with condition operator ${c.conditionOperator}`);
+      condition.setAttribute('operator', operator);
+      if (operator !== 'null') condition.setAttribute('value', String(c.value));
+      filter.appendChild(condition);
+    }
+    for (const child of expression.filters ?? []) filter.appendChild(this.filterElement(doc, child));
+    return filter;
   }
 
   async load(page = 1): Promise<void> {
@@ -189,7 +208,12 @@ export class ViewDataset {
       getTargetEntityType: () => host.table.logicalName,
       getViewId: () => host.view.id,
       getTitle: () => host.view.name,
-      filtering: {} as never, linking: {} as never,
+      filtering: {
+        getFilter: () => host.filter as never,
+        setFilter: (expression: ComponentFramework.PropertyHelper.DataSetApi.FilterExpression) => { host.filter = expression; },
+        clearFilter: () => { host.filter = undefined; },
+      },
+      linking: {} as never,
     } as unknown as DataSet;
   }
 }
