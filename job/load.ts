@@ -1,6 +1,11 @@
 /**
  * Loads one input file into a DuckDB table of text columns, in file order, keeping DuckDB's record of every
  * malformed CSV line. DuckDB is the CSV and Parquet reader: any delimiter, quoted fields, UTF-8 with or without BOM.
+ *
+ * A large CSV is first only scanned (`scanTable`): read straight from disk in the one pass that normalizes and sums
+ * it, without line numbers. Most weekly files are clean, and then that pass is all. A file with a malformed,
+ * rejected or repeated line is loaded again as a table (`loadTable`), whose rowid gives each line its number for
+ * rejects.csv; its results are the same either way.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Reject, Source } from '../core/run.js';
@@ -11,7 +16,12 @@ import type { ScannableFile } from './sources.js';
 export interface LoadedTable {
   source: Source;
   file: ScannableFile;
+  /** The relation to read lines from: the loaded table, or while `scanned`, a view straight over the file. */
   table: string;
+  /** SQL of a line's position among the records (`rowid` of the table); a constant 0 while the file is only scanned. */
+  rec: string;
+  /** Read straight from the file, without line numbers: usable only as long as no line needs to be named. */
+  scanned: boolean;
   /** Header names as in the file. */
   columns: string[];
   /** Records DuckDB could parse; their rowid is their order in the file. */
@@ -51,8 +61,27 @@ export async function loadTable(db: Database, source: Source, file: ScannableFil
       reason: `malformed CSV line: ${r.error_type.toLowerCase()}${r.column_name ? ` at column ${r.column_name}` : ''} (${r.error_message})`,
     }));
   }
-  return { source, file, table, columns, parsed, malformed, delimiter };
+  return { source, file, table, rec: 'rowid', scanned: false, columns, parsed, malformed, delimiter };
 }
+
+/**
+ * A CSV file as a view straight over the file, in strict mode: a malformed line makes any read of it fail, and the
+ * caller then loads the file with `loadTable`, which keeps such lines as rejects. `parsed` is set by the pass that
+ * counts the lines.
+ */
+export async function scanTable(db: Database, source: Source, file: ScannableFile, table: string): Promise<LoadedTable> {
+  if (file.kind !== 'csv') return loadTable(db, source, file, table);
+  const view = `${table}_file`;
+  try {
+    await db.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_csv(${sqlText(file.path)}, header = true, all_varchar = true)`);
+    const columns = (await db.all<{ column_name: string }>(`DESCRIBE ${view}`)).map((c) => c.column_name);
+    return { source, file, table: view, rec: '0', scanned: true, columns, parsed: 0, malformed: [], delimiter: ',' };
+  } catch {
+    return loadTable(db, source, file, table);
+  }
+}
+
+const sqlText = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
 /** Finds a configured column in the header, case-insensitively; a missing one stops the run naming file, column and key. */
 export function requireColumn(loaded: LoadedTable, configKey: string, name: string): string {

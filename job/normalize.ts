@@ -31,6 +31,13 @@ export interface NormalizedLines {
    * files that say nothing about keys.
    */
   rejectedKeyFields?: readonly KeyField[] | undefined;
+  /**
+   * The file was only scanned and has lines that must be named by their line number (rejected, repeated) or that
+   * a scan cannot settle: load it as a table and normalize it again (job/load.ts).
+   */
+  needsLineNumbers?: boolean | undefined;
+  /** For a file only scanned: loads it as a table and normalizes it again, for what needs its lines by number. */
+  withLineNumbers?: (() => Promise<NormalizedLines>) | undefined;
 }
 
 /** Accepted quantities at the compare level: `key` (core's keyString) and `qty`. */
@@ -79,7 +86,10 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   };
 
   const companyColumn = column('company', false);
-  const company = await companySpelling(db, loaded, companyColumn, config.company);
+  // While the file is only scanned, keys keep the company as each line spells it; one spelling throughout is then
+  // the spelling (checked below), and a file that mixes them is loaded and read again.
+  const company = loaded.scanned ? undefined : await companySpelling(db, loaded, companyColumn, config.company);
+  const companyOfKeys = company === undefined ? 'l.company' : sqlString(company);
   const fields: Record<string, string> = {
     company: companyColumn !== undefined ? textOf(companyColumn) : sqlString(config.company),
     item: textOf(column('item', true)),
@@ -93,7 +103,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   const itemGroupColumn = onHand.columns?.itemGroup === undefined ? undefined : column('itemGroup', true);
   const joins: string[] = [];
   if (siteFromMapping) {
-    await db.run('CREATE TABLE site_of_warehouse (warehouse VARCHAR, site VARCHAR)');
+    await db.run('CREATE OR REPLACE TABLE site_of_warehouse (warehouse VARCHAR, site VARCHAR)');
     await db.append('site_of_warehouse', [...siteByWarehouse].map(([warehouse, site]) => [warehouse, site]));
     joins.push('LEFT JOIN site_of_warehouse s ON s.warehouse = l.warehouse');
   }
@@ -102,23 +112,23 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   let outOfScope = 'false';
   if (scope !== 'all' && column('warehouse', false) !== undefined) {
     const inScope = new Set([...Object.values(config.mappings.facilities).map((f) => f.warehouse), ...(Array.isArray(scope) ? scope : [])]);
-    await db.run('CREATE TABLE d365_warehouses_in_scope (warehouse VARCHAR)');
+    await db.run('CREATE OR REPLACE TABLE d365_warehouses_in_scope (warehouse VARCHAR)');
     await db.append('d365_warehouses_in_scope', [...inScope].map((w) => [w]));
     joins.push('LEFT JOIN d365_warehouses_in_scope sc ON sc.warehouse = l.warehouse');
     outOfScope = `(sc.warehouse IS NULL AND NOT company_differs)`;
   }
 
-  const sameCompany = `lower(l.company) = lower(${sqlString(company)})`;
+  const sameCompany = `lower(l.company) = lower(${sqlString(company ?? config.company)})`;
   const compared = comparedFields(level).filter((f) => f !== 'company');
   const siteSql = siteFromMapping ? `coalesce(s.site, '')` : 'l.site';
   const view = 'd365_lines';
-  await db.run(`CREATE VIEW ${view} AS
-    WITH l AS (SELECT rowid AS rec, ${Object.entries(fields).map(([f, sql]) => `${sql} AS ${f}`).join(', ')},
+  await db.run(`CREATE OR REPLACE VIEW ${view} AS
+    WITH l AS (SELECT ${loaded.rec} AS rec, ${Object.entries(fields).map(([f, sql]) => `${sql} AS ${f}`).join(', ')},
       ${itemGroupColumn ? `${textOf(itemGroupColumn)} AS item_group, ` : ''}${textOf(column('quantity', true))} AS qty_text FROM ${loaded.table}),
     checked AS (SELECT l.*, NOT (${sameCompany}) AS company_differs, ${siteSql} AS mapped_site, ${outOfScope} AS out_of_scope,
       TRY_CAST(l.qty_text AS DOUBLE) AS qty_value
       FROM l ${joins.join(' ')})
-    SELECT l.rec, CASE WHEN company_differs THEN l.company ELSE ${sqlString(company)} END AS company, l.item,
+    SELECT l.rec, CASE WHEN company_differs THEN l.company ELSE ${companyOfKeys} END AS company, l.item,
       ${PRODUCT_DIMENSIONS.map((d) => `l.${d}`).join(', ')}, l.mapped_site AS site,
       ${LEVEL_FIELDS.filter((f) => f !== 'site').map((f) => `l.${f}`).join(', ')},${itemGroupColumn ? ' l.item_group,' : ''}
       l.qty_value AS qty, out_of_scope,
@@ -135,22 +145,37 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   const finer = LEVEL_FIELDS.filter((f) => !level.includes(f) && (f === 'site' || fields[f] !== `''`));
   const finerKey = finer.length > 0 ? `concat_ws(chr(31), ${finer.join(', ')})` : `''`;
   const levelKey = keyStringSql(comparedFields(level));
-  await db.run(`CREATE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AND NOT out_of_scope AS accepted,
+  await db.run(`CREATE OR REPLACE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AND NOT out_of_scope AS accepted,
     out_of_scope, arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines FROM ${view} GROUP BY ALL`);
-  await db.run(`CREATE VIEW d365_repeats AS SELECT l.rec, k.first_rec, ${keyFieldsSql('l.')}
+  await db.run(`CREATE OR REPLACE VIEW d365_repeats AS SELECT l.rec, k.first_rec, ${keyFieldsSql('l.')}
     FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer, ${keyFieldsSql()} FROM ${view} WHERE reason IS NULL AND NOT out_of_scope) l
     JOIN (SELECT * FROM d365_keys WHERE accepted AND lines > 1) k USING (key, finer)
     WHERE l.rec <> k.first_rec`);
   const rejectedCount = `SELECT coalesce(sum(CASE WHEN accepted THEN lines - 1 ELSE lines END), 0) AS n FROM d365_keys
     WHERE (NOT accepted AND NOT out_of_scope) OR (accepted AND lines > 1)`;
   let itemGroups: string | undefined;
+  let needsLineNumbers = false;
   if (itemGroupColumn) {
-    await db.run(`CREATE TABLE d365_item_groups AS SELECT item, arg_min(item_group, rec) AS item_group FROM ${view}
+    await db.run(`CREATE OR REPLACE TABLE d365_item_groups AS SELECT item, arg_min(item_group, rec) AS item_group,
+      min(item_group) <> max(item_group) AS groups_differ FROM ${view}
       WHERE reason IS NULL AND NOT out_of_scope AND item_group <> '' GROUP BY item`);
     itemGroups = 'd365_item_groups';
+    // Without line numbers "the first line's group" is unknown when an item's lines name several.
+    if (loaded.scanned) needsLineNumbers = (await db.one<{ n: number }>('SELECT count(*) AS n FROM d365_item_groups WHERE groups_differ')).n > 0;
+  }
+  let spelling = company ?? config.company;
+  if (loaded.scanned) {
+    // Clean means nothing to name by its line: no rejected or repeated line, one spelling of the company.
+    const scan = await db.one<{ parsed: number; unclean: number; first: string | null; last: string | null }>(`SELECT coalesce(sum(lines), 0) AS parsed,
+      count(*) FILTER (WHERE (NOT accepted AND NOT out_of_scope) OR (accepted AND lines > 1)) AS unclean,
+      min(split_part(key, chr(31), 1)) FILTER (WHERE accepted) AS first, max(split_part(key, chr(31), 1)) FILTER (WHERE accepted) AS last
+      FROM d365_keys`);
+    loaded.parsed = scan.parsed;
+    needsLineNumbers ||= scan.unclean > 0 || scan.first !== scan.last;
+    spelling = scan.first ?? config.company;
   }
   return {
-    loaded, view, repeats: 'd365_repeats', rejectedCount, company, itemGroups,
+    loaded, view, repeats: 'd365_repeats', rejectedCount, company: spelling, itemGroups, needsLineNumbers,
     outOfScopeCount: `SELECT coalesce(sum(lines), 0) AS n FROM d365_keys WHERE out_of_scope`,
     rejectedKeyFields: KEY_FIELDS,
   };
@@ -163,7 +188,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
 export async function d365AtLevel(db: Database): Promise<AtLevel> {
   const { oneValue } = await db.one<{ oneValue: boolean | null }>('SELECT min(finer) = max(finer) AS oneValue FROM d365_keys WHERE accepted');
   if (oneValue === false) {
-    await db.run('CREATE TABLE d365_at_level AS SELECT key, sum(qty) AS qty FROM d365_keys WHERE accepted GROUP BY key');
+    await db.run('CREATE OR REPLACE TABLE d365_at_level AS SELECT key, sum(qty) AS qty FROM d365_keys WHERE accepted GROUP BY key');
     return { relation: 'SELECT key, qty FROM d365_at_level' };
   }
   return { relation: 'SELECT key, qty FROM d365_keys WHERE accepted' };
@@ -181,8 +206,8 @@ export async function normalizeValuation(db: Database, loaded: LoadedTable,
   const optional = (field: 'site' | 'warehouse') =>
     (columns[field] ? textOf(requireColumn(loaded, `${key}.${field}`, columns[field])) : `''`);
   const view = 'valuation_lines';
-  await db.run(`CREATE VIEW ${view} AS
-    WITH t AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+  await db.run(`CREATE OR REPLACE VIEW ${view} AS
+    WITH t AS (SELECT ${loaded.rec} AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
       ${optional('site')} AS site, ${optional('warehouse')} AS warehouse,
       ${textOf(requireColumn(loaded, `${key}.quantity`, columns.quantity))} AS qty_text,
       ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table}),
@@ -208,8 +233,8 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
     return `${name ? textOf(requireColumn(loaded, `${key}.${d}`, name)) : `''`} AS ${d}`;
   });
   const view = 'item_xref_lines';
-  await db.run(`CREATE VIEW ${view} AS
-    WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.sku`, columns.sku))} AS sku,
+  await db.run(`CREATE OR REPLACE VIEW ${view} AS
+    WITH l AS (SELECT ${loaded.rec} AS rec, ${textOf(requireColumn(loaded, `${key}.sku`, columns.sku))} AS sku,
       ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item, ${dims.join(', ')} FROM ${loaded.table})
     SELECT *, ${reasons({ when: `sku = ''`, why: `'sku is empty'` }, { when: `item = ''`, why: `'item is empty'` })} AS reason,
       min(rec) FILTER (WHERE sku <> '' AND item <> '') OVER (PARTITION BY sku) AS first_rec
@@ -218,7 +243,7 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
   for (const row of await db.all<Record<string, string>>(`SELECT * FROM ${view} WHERE reason IS NULL AND rec = first_rec`)) {
     items.set(row.sku!, { item: row.item!, ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, row[d] ?? ''])) });
   }
-  await db.run(`CREATE VIEW item_xref_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
+  await db.run(`CREATE OR REPLACE VIEW item_xref_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
   return { loaded, view, repeats: 'item_xref_repeats', items,
     rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL OR rec <> first_rec` };
 }
@@ -231,14 +256,14 @@ export async function normalizeD365Items(db: Database, loaded: LoadedTable,
   columns: NonNullable<ReconcileConfig['d365']['items']>['columns']): Promise<NormalizedLines & { itemGroups: string }> {
   const key = 'd365.items.columns';
   const view = 'd365_items_lines';
-  await db.run(`CREATE VIEW ${view} AS
-    WITH l AS (SELECT rowid AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+  await db.run(`CREATE OR REPLACE VIEW ${view} AS
+    WITH l AS (SELECT ${loaded.rec} AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
       ${textOf(requireColumn(loaded, `${key}.itemGroup`, columns.itemGroup))} AS item_group FROM ${loaded.table})
     SELECT *, CASE WHEN item = '' THEN 'item is empty' END AS reason,
       min(rec) FILTER (WHERE item <> '') OVER (PARTITION BY item) AS first_rec
     FROM l`);
-  await db.run(`CREATE TABLE d365_items_groups AS SELECT item, item_group FROM ${view} WHERE reason IS NULL AND rec = first_rec AND item_group <> ''`);
-  await db.run(`CREATE VIEW d365_items_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
+  await db.run(`CREATE OR REPLACE TABLE d365_items_groups AS SELECT item, item_group FROM ${view} WHERE reason IS NULL AND rec = first_rec AND item_group <> ''`);
+  await db.run(`CREATE OR REPLACE VIEW d365_items_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
   return { loaded, view, repeats: 'd365_items_repeats', itemGroups: 'd365_items_groups',
     rejectedCount: `SELECT count(*) AS n FROM ${view} WHERE reason IS NOT NULL OR rec <> first_rec` };
 }
@@ -309,10 +334,10 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
       statusRows.push(mapped.ok ? [word, mapped.value, null] : [word, null, mapped.reason]);
     }
   });
-  await db.run(`CREATE TABLE ${prefix}_item_map (sku VARCHAR, unit VARCHAR, item VARCHAR,
+  await db.run(`CREATE OR REPLACE TABLE ${prefix}_item_map (sku VARCHAR, unit VARCHAR, item VARCHAR,
     ${PRODUCT_DIMENSIONS.map((d) => `${d} VARCHAR`).join(', ')}, factor DOUBLE, reason VARCHAR)`);
   await db.append(`${prefix}_item_map`, itemRows);
-  await db.run(`CREATE TABLE ${prefix}_facility_map (facility VARCHAR, site VARCHAR, warehouse VARCHAR, reason VARCHAR)`);
+  await db.run(`CREATE OR REPLACE TABLE ${prefix}_facility_map (facility VARCHAR, site VARCHAR, warehouse VARCHAR, reason VARCHAR)`);
   await db.append(`${prefix}_facility_map`, facilityRows);
 
   const converted = 'l.qty_value * im.factor';
@@ -325,7 +350,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     reasonColumn('im.reason'), reasonColumn('fm.reason')];
   let statusValue = `''`;
   if (compareStatus) {
-    await db.run(`CREATE TABLE ${prefix}_status_map (word VARCHAR, status VARCHAR, reason VARCHAR)`);
+    await db.run(`CREATE OR REPLACE TABLE ${prefix}_status_map (word VARCHAR, status VARCHAR, reason VARCHAR)`);
     await db.append(`${prefix}_status_map`, statusRows);
     joins.push(`LEFT JOIN ${prefix}_status_map sm ON sm.word = l.status_word`);
     why.push(reasonColumn('sm.reason'));
@@ -341,9 +366,9 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   };
   why.push(...lengthChecks(comparedFields(mappings.level).filter((f) => f !== 'company').map((f): [KeyField, string] => [f, mappedFields[f]])));
   const view = `${prefix}_lines`;
-  await db.run(`CREATE VIEW ${view} AS
+  await db.run(`CREATE OR REPLACE VIEW ${view} AS
     WITH l AS (
-      SELECT rowid AS rec, ${sku} AS sku, ${facility} AS facility, ${status} AS status_word,
+      SELECT ${loaded.rec} AS rec, ${sku} AS sku, ${facility} AS facility, ${status} AS status_word,
         ${unit ?? `''`} AS unit, ${quantityText} AS qty_text, TRY_CAST(${quantityText} AS DOUBLE) AS qty_value,
         ${PRODUCT_DIMENSIONS.map((d) => `${textOf(column(d, false))} AS ${d}`).join(', ')},
         ${levelText('location')} AS location, ${levelText('batch')} AS batch,
@@ -354,10 +379,17 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
       ${reasons(...why)} AS reason
     FROM l ${joins.join('\n    ')}`);
   // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
-  await db.run(`CREATE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
+  await db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
     reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} GROUP BY ALL`);
+  let needsLineNumbers = false;
+  if (loaded.scanned) {
+    const scan = await db.one<{ parsed: number; rejected: number }>(`SELECT coalesce(sum(lines), 0) AS parsed,
+      coalesce(sum(lines) FILTER (WHERE NOT accepted), 0) AS rejected FROM ${prefix}_at_level`);
+    loaded.parsed = scan.parsed;
+    needsLineNumbers = scan.rejected > 0;
+  }
   return {
-    loaded, view, repeats: undefined,
+    loaded, view, repeats: undefined, needsLineNumbers,
     rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
     rejectedKeyFields: KEY_FIELDS,
     atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },

@@ -17,7 +17,7 @@ import { Database } from './db.js';
 import { InputError } from './errors.js';
 import { REJECTED_KEY_FIELDS, createRejectedKeyFields, markIncompleteKeys } from './incomplete.js';
 import { LocalHistoryTarget, type RunTarget } from './run-target.js';
-import { lineNumberer, loadTable, rawRecord, type LoadedTable } from './load.js';
+import { lineNumberer, loadTable, rawRecord, scanTable, type LoadedTable } from './load.js';
 import {
   d365AtLevel, d365ColumnMap, normalizeD365, normalizeD365Items, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines,
 } from './normalize.js';
@@ -91,6 +91,33 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       return loaded;
     };
 
+    /**
+     * The large files are first only scanned, in the one pass that normalizes and sums them; one with a line that
+     * must be named (rejected, repeated, malformed) is loaded as a table and normalized again with line numbers.
+     */
+    const scanned = async <T extends NormalizedLines>(source: Source, spec: SourceSpec, table: string,
+      normalize: (loaded: LoadedTable) => Promise<T>): Promise<T> => {
+      progress.phase(`reading ${source} ${spec.path}`);
+      const file = await openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
+      const normalizeLoaded = (loaded: LoadedTable): Promise<T> => {
+        progress.file(source, file.label, loaded.parsed + loaded.malformed.length, loaded.malformed.length);
+        return normalize(loaded);
+      };
+      const numbered = async (): Promise<T> => normalizeLoaded(await loadTable(db, source, file, table));
+      const scan = await scanTable(db, source, file, table);
+      if (!scan.scanned) return normalizeLoaded(scan);
+      try {
+        const result = await normalize(scan);
+        if (!result.needsLineNumbers) {
+          progress.file(source, file.label, scan.parsed, 0);
+          return Object.assign(result, { withLineNumbers: numbered });
+        }
+      } catch {
+        // A malformed line (the scan is strict) or anything else: the table load names it, or fails as it should.
+      }
+      return numbered();
+    };
+
     let items = new Map();
     const itemMapping = config.mappings.items;
     if (itemMapping !== undefined && 'path' in itemMapping && typeof itemMapping.path === 'string') {
@@ -102,8 +129,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       items = new Map(Object.entries(itemMapping));
     }
 
-    const d365 = await normalizeD365(db, await open('d365.onHand', config.d365.onHand, 'd365_raw'), config, level,
-      siteOfWarehouse(config.mappings.facilities));
+    const d365 = await scanned('d365.onHand', config.d365.onHand, 'd365_raw',
+      (loaded) => normalizeD365(db, loaded, config, level, siteOfWarehouse(config.mappings.facilities)));
     files.push(d365);
     let itemGroups = d365.itemGroups;
     if (config.d365.items) {
@@ -120,12 +147,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       warn('no d365.valuation file: every difference is valued at 0 and flagged no-cost');
     }
     const mappings = { config, company: d365.company, items, level };
-    const wms = await normalizeWms(db, await open('wms.onHand', config.wms.onHand, 'wms_raw'), 'wms.onHand', wmsColumns, mappings);
+    const wms = await scanned('wms.onHand', config.wms.onHand, 'wms_raw', (loaded) => normalizeWms(db, loaded, 'wms.onHand', wmsColumns, mappings));
     files.push(wms);
     let inFlight: Awaited<ReturnType<typeof normalizeWms>> | undefined;
     if (config.wms.inFlight) {
-      inFlight = await normalizeWms(db, await open('wms.inFlight', config.wms.inFlight, 'inflight_raw'), 'wms.inFlight',
-        config.wms.inFlight.columns, mappings);
+      const columns = config.wms.inFlight.columns;
+      inFlight = await scanned('wms.inFlight', config.wms.inFlight, 'inflight_raw', (loaded) => normalizeWms(db, loaded, 'wms.inFlight', columns, mappings));
       files.push(inFlight);
     }
 
