@@ -10,10 +10,11 @@ import { DataverseClient } from './dataverse/client.js';
 import { DataverseTarget } from './dataverse/target.js';
 import { followUpOnce, serveReviewService } from './review-service/server.js';
 import { JOURNAL_USAGE, SNAPSHOT_USAGE, journalCommand, snapshotCommand } from './d365/commands.js';
+import { RETENTION_USAGE, retentionCommand } from './dataverse/retention-command.js';
 
-function dataverseTarget(url: string): DataverseTarget {
+function dataverseTarget(url: string, log: (text: string) => void): DataverseTarget {
   const apiUrl = url.endsWith('/') ? url : `${url}/`;
-  return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl);
+  return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl, { log });
 }
 
 export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--replace] [--quiet] [--memory-limit <size>]
@@ -36,7 +37,8 @@ export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [
        ibal follow-up        one follow-up pass of the review service, for a scheduler (the same settings)
 
 ${SNAPSHOT_USAGE}
-${JOURNAL_USAGE}`;
+${JOURNAL_USAGE}
+${RETENTION_USAGE}`;
 
 export interface CliIo { stdout: (text: string) => void; stderr: (text: string) => void }
 
@@ -71,6 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (command === 'snapshot') return snapshotCommand(rest, io);
   if (command === 'journal') return journalCommand(rest, io);
+  if (command === 'retention') return retentionCommand(rest, io);
   if (command !== 'reconcile') {
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);
     return 2;
@@ -110,7 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     void (target?.fail(new Error(`the job was stopped by ${signal}`)) ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(code));
   };
   try {
-    target = values.target === undefined ? undefined : dataverseTarget(values.target);
+    target = values.target === undefined ? undefined : dataverseTarget(values.target, io.stderr);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     await reconcile({

@@ -59,6 +59,7 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_snapshothash: { displayName: 'Hash der Snapshot-Dateien', description: 'SHA-256 über die Snapshot-Dateien, aus denen die Abweichungen dieses Laufs stammen; ein erneuter Lauf aus anderen Dateien wird ohne --replace abgelehnt' },
       ibal_d365linesoutofscope: { displayName: 'D365-Zeilen außerhalb des Umfangs', description: 'D365-Zeilen von Lagerorten, die das WMS nicht verwaltet, nicht verglichen' },
       ibal_incompletecount: { displayName: 'Unvollständige Schlüssel', description: 'Schlüssel, zu denen eine abgewiesene Zeile gehören kann: als unvollständig markiert, nie ausgeglichen' },
+      ibal_notstoredcount: { displayName: 'Nicht gespeicherte Abweichungen', description: 'Gezählte, aber nicht als Zeilen geschriebene Abweichungen (unwesentlich, ohne wahrscheinliche Ursache): discrepancies.csv enthält sie' },
       ibal_leaseuntil: { displayName: 'Läuft bis', description: 'Während des Laufs verlängert der Job diesen Wert; ein laufender Lauf darüber hinaus wurde nicht beendet und wird als fehlgeschlagen markiert' },
       ibal_systematicfindings: { displayName: 'Systematische Befunde', description: 'Wahrscheinliche Ursachen, die sich über viele Zeilen eines Artikels oder Lagerorts wiederholen, eine je Zeile, mit dem, was zu prüfen ist' },
     },
@@ -201,6 +202,14 @@ export const GERMAN_LABELS: GermanLabels = {
     ibal_runkeyhash: 'Lauf und Schlüssel',
   },
   environmentVariables: {
+    ibal_DiscrepancyRows: {
+      displayName: 'Gespeicherte Abweichungen je Lauf',
+      description: 'review (wesentlich, zeitlich bedingt, mit wahrscheinlicher Ursache oder bereits in Prüfung; die übrigen werden am Lauf gezählt und bleiben in discrepancies.csv) oder all (jede Abweichung, auch unwesentliche)',
+    },
+    ibal_RetentionWeeks: {
+      displayName: 'Zeilen alter Läufe behalten (Wochen)',
+      description: 'Der Job entfernt die Zeilen abgeschlossener Läufe, die älter als so viele Wochen sind, außer Zeilen in Prüfung, gebuchten Zeilen und ihren Stapeln; 0 behält jede Zeile',
+    },
     ibal_IVEndpoint: {
       displayName: 'Inventory Visibility-Endpunkt',
       description: 'Der Endpunkt des IV-Dienstes, z. B. https://inventoryservice.<region>-il<island>.gateway.prod.island.powerapps.com (IV-App: Administratoreinstellungen → Dienstdetails anzeigen). Den Endpunkt verwenden, den D365 verwendet.',

@@ -62,4 +62,8 @@ export const ENVIRONMENT_VARIABLES = {
     'A posting batch is split into journals of at most this many lines; every part names the batch', '1000'),
   d365CountingJournalNameId: v('D365CountingJournalNameId', 'D365 counting journal name', 'String',
     'The counting journal name used when the journal type is counting (the adjustment journal uses the D365 journal name)'),
+  discrepancyRows: v('DiscrepancyRows', 'Differences stored per run', 'String',
+    'review (Material, Timing, those with a likely cause and those already in review; the rest are counted on the run and stay in discrepancies.csv) or all (every difference, Immaterial ones too)', 'review'),
+  retentionWeeks: v('RetentionWeeks', 'Keep old runs\' rows (weeks)', 'Number',
+    'The job removes the rows of finished runs older than this many weeks, except lines in review, posted lines and their batches; 0 keeps every row', '0'),
 } as const satisfies Record<string, EnvironmentVariableDefinition>;

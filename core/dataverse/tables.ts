@@ -83,6 +83,8 @@ export const snapshotRun = defineTable({
     leaseUntil: column('lease until', 'Running until', dateTime(), { description: 'While Running, the job renews this; a Running run past it did not finish and is marked Failed' }),
     systematicFindings: column('systematic findings', 'Systematic findings', memo(10000),
       { description: 'Likely causes that repeat across many lines of one item or warehouse, one a line, with what to check' }),
+    notStoredCount: column('not stored count', 'Differences not stored', integer(),
+      { description: 'Differences counted but not written as rows (Immaterial, no likely cause): discrepancies.csv keeps them' }),
   },
   keys: [{ name: 'run number key', displayName: 'Run number', columns: ['name'] }],
 });

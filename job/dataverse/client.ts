@@ -31,6 +31,11 @@ const pageSchema = z.object({ value: z.array(z.record(z.string(), z.unknown())),
 
 export interface DataverseResponse { status: number; headers: Headers; body: unknown }
 
+/** A body sent as it is (a `$batch`'s multipart), not as JSON. */
+class RawBody {
+  constructor(readonly text: string, readonly contentType: string) {}
+}
+
 export class DataverseClient {
   private readonly fetch: typeof fetch;
   private inFlight = 0;
@@ -70,6 +75,35 @@ export class DataverseClient {
       next = page['@odata.nextLink'];
     }
     return rows;
+  }
+
+  /**
+   * Deletes rows (paths like `ibal_discrepancies(<id>)`) in `$batch` requests of up to 1,000, each part on its own
+   * (`odata.continue-on-error`): one request per thousand rows instead of one per row. A row already gone counts as
+   * deleted (a retried batch finds the rows its lost answer had removed). Returns the paths that could not be deleted
+   * with Dataverse's reason.
+   */
+  async deleteMany(paths: readonly string[], perBatch = 1000): Promise<Array<{ path: string; reason: string }>> {
+    const failures: Array<{ path: string; reason: string }> = [];
+    const batches: string[][] = [];
+    for (let i = 0; i < paths.length; i += perBatch) batches.push(paths.slice(i, i + perBatch));
+    await Promise.all(batches.map(async (batch) => {
+      const boundary = `batch_${Math.random().toString(36).slice(2)}`;
+      const root = new URL(this.options.apiUrl).pathname;
+      const body = `${batch.map((path) => [`--${boundary}`, 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '',
+        `DELETE ${root}${path} HTTP/1.1`, '', ''].join('\r\n')).join('')}--${boundary}--\r\n`;
+      const response = await this.request('POST', '$batch', new RawBody(body, `multipart/mixed; boundary=${boundary}`), { Prefer: 'odata.continue-on-error' });
+      // Each part's answer starts with its status line, in the order of the requests.
+      const answers = String(response.body).split(/^HTTP\/1\.1 /m).slice(1);
+      batch.forEach((path, i) => {
+        const answer = answers[i];
+        const status = answer === undefined ? 0 : Number(answer.slice(0, 3));
+        if (status === 204 || status === 404) return;
+        const message = /"message":"((?:[^"\\]|\\.)*)"/.exec(answer ?? '')?.[1];
+        failures.push({ path, reason: status === 0 ? 'no answer for it in the $batch response' : `${status}${message ? ` ${message}` : ''}` });
+      });
+    }));
+    return failures;
   }
 
   private async slot(): Promise<void> {
@@ -112,14 +146,14 @@ export class DataverseClient {
         method, signal: controller.signal,
         headers: {
           Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+          ...(body === undefined ? {} : { 'Content-Type': body instanceof RawBody ? body.contentType : 'application/json; charset=utf-8' }),
           ...(token ? { Authorization: `Bearer ${token}` } : {}),
           ...headers,
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
       });
       const text = await response.text();
-      const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+      const parsed: unknown = text === '' ? undefined : /^multipart\//i.test(response.headers.get('Content-Type') ?? '') ? text : JSON.parse(text);
       if (response.ok) return { response: { status: response.status, headers: response.headers, body: parsed }, failure: undefined };
       const error = errorSchema.safeParse(parsed);
       const retryAfter = Number(response.headers.get('Retry-After'));

@@ -18,6 +18,10 @@ import type { RunSummary } from '../../core/run.js';
 import { lookupValueName, maxLengthOf, type ColumnDefinition } from '../../core/dataverse/schema.js';
 import { CLASSIFICATION, LIKELY_CAUSE, REVIEW_STATUS, RUN_STATUS, discrepancy as discrepancyTable, snapshotRun, thresholdRule } from '../../core/dataverse/tables.js';
 import { CAUSES, systematicSummaryText } from '../../core/causes.js';
+import { ENVIRONMENT_VARIABLES, type EnvironmentVariableDefinition } from '../../core/dataverse/environment.js';
+import {
+  REMOVABLE_STATUSES, parseDiscrepancyRows, parseRetentionWeeks, retentionCutoff, rowsToWrite, type DiscrepancyRows,
+} from '../../core/storage.js';
 import type { Database } from '../db.js';
 import type { RunContext, RunStart, RunTarget } from '../run-target.js';
 import { DataverseRequestError, type DataverseClient } from './client.js';
@@ -72,12 +76,21 @@ export interface DataverseTargetOptions {
   leaseMs?: number;
   /** The clock, for leases. */
   now?: () => number;
+  /** What a run stores and how long; by default the environment variables DiscrepancyRows and RetentionWeeks say. */
+  discrepancyRows?: DiscrepancyRows;
+  retentionWeeks?: number;
+  /** Where the target says what it removed (retention). */
+  log?: (text: string) => void;
 }
+
+/** What retention did: the old runs it looked at, the rows it removed, and the rows it could not remove. */
+export interface RetentionOutcome { runs: number; removed: number; failed: Array<{ path: string; reason: string }> }
 
 export class DataverseTarget implements RunTarget {
   private runId: string | undefined;
   private run: RunStart | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private storage: { rows: DiscrepancyRows; retentionWeeks: number } | undefined;
 
   constructor(private readonly client: DataverseClient, private readonly apiUrl: string, private readonly options: DataverseTargetOptions = {}) {}
 
@@ -110,6 +123,7 @@ export class DataverseTarget implements RunTarget {
     await this.markLatest(run.company);
 
     const rules = await this.activeRules();
+    this.storage = await this.storageSettings();
     const residualRuns = run.residualRuns ?? 0;
     const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryId},${n(snapshotRun.primaryName)}`
       + `&$filter=${n(RUN.company)} eq ${literal(run.company)} and ${n(RUN.runStatus)} eq ${statusValue('Completed')}`
@@ -245,22 +259,61 @@ export class DataverseTarget implements RunTarget {
   }
 
   async complete(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
+    let trend: RunTrendPoint[];
     try {
-      return await this.write(summary, discrepancies);
+      trend = await this.write(summary, discrepancies);
     } finally {
       this.stopHeartbeat();
     }
+    // After the run is safely recorded: old runs' rows that nobody reviews any more go (README "What a run stores").
+    if ((this.storage?.retentionWeeks ?? 0) > 0) {
+      const outcome = await this.removeOldRows();
+      this.options.log?.(`retention (${this.storage!.retentionWeeks} weeks): ${outcome.removed} rows of ${outcome.runs} older runs removed`
+        + `${outcome.failed.length > 0 ? `, ${outcome.failed.length} could not be removed (${outcome.failed[0]!.reason})` : ''}\n`);
+    }
+    return trend;
+  }
+
+  /** The retention weeks the environment sets (or the options), for a retention run outside a reconcile. */
+  async retentionWeeks(): Promise<number> {
+    this.storage ??= await this.storageSettings();
+    return this.storage.retentionWeeks;
+  }
+
+  /** The admin's choices (environment variables), unless the options set them; a value that is no choice stops the run. */
+  private async storageSettings(): Promise<{ rows: DiscrepancyRows; retentionWeeks: number }> {
+    const read = async (variable: EnvironmentVariableDefinition, parse: (value: string | undefined) => unknown) => {
+      const filter = `?$filter=schemaname eq ${literal(variable.schemaName)}`;
+      const [current] = await this.client.retrieveTop(`environmentvariablevalues${filter}&$select=value`);
+      const [definition] = current?.value == null ? await this.client.retrieveTop(`environmentvariabledefinitions${filter}&$select=defaultvalue`) : [];
+      const value = current?.value ?? definition?.defaultvalue ?? variable.defaultValue;
+      try {
+        return parse(value == null ? undefined : String(value));
+      } catch (error) {
+        throw new InputError(`environment variable ${variable.schemaName}: ${(error as Error).message}`);
+      }
+    };
+    return {
+      rows: this.options.discrepancyRows ?? await read(ENVIRONMENT_VARIABLES.discrepancyRows, parseDiscrepancyRows) as DiscrepancyRows,
+      retentionWeeks: this.options.retentionWeeks ?? await read(ENVIRONMENT_VARIABLES.retentionWeeks, parseRetentionWeeks) as number,
+    };
   }
 
   private async write(summary: RunSummary, discrepancies: readonly Discrepancy[]): Promise<RunTrendPoint[]> {
     const batchSize = this.options.batchSize ?? 1000;
-    const rows = discrepancies.map((d) => this.discrepancyRow(d));
+    // Rows this run already has (an earlier attempt, a corrected re-run): those in review are always written again.
+    const existing = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${[discrepancyTable.primaryName, D.keyHash, D.reviewStatus].map(n).join(',')}`
+      + `&$filter=${lookupValueName(n(D.run))} eq ${this.runId}`);
+    const inReview = new Set(existing.filter((r) => r[n(D.reviewStatus)] !== REVIEW_STATUS[0]!.value).map((r) => String(r[n(D.keyHash)])));
+    const hashes = new Map(discrepancies.map((d) => [d, keyHash(d)]));
+    const { written, notWritten } = rowsToWrite(discrepancies, this.storage?.rows ?? 'review', (d) => inReview.has(hashes.get(d)!));
+    const rows = written.map((d) => this.discrepancyRow(d, hashes.get(d)!));
     const batches: Array<Array<Record<string, unknown>>> = [];
     for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
     // The client keeps a bounded number in flight; each batch is an idempotent upsert, so a retry cannot duplicate.
     await Promise.all(batches.map((targets) =>
       this.client.request('POST', `${discrepancyTable.entitySetName}/Microsoft.Dynamics.CRM.UpsertMultiple`, { Targets: targets })));
-    const staleWarning = await this.removeStale(new Set(rows.map((r) => String(r['@odata.id']).match(/ibal_keyhash='([0-9a-f]+)'/)![1]!)));
+    const staleWarning = await this.removeStale(existing, new Set(written.map((d) => hashes.get(d)!)));
     if (staleWarning) summary.warnings.push(staleWarning);
 
     const side = (source: string) => summary.files.find((f) => f.source === source);
@@ -282,6 +335,7 @@ export class DataverseTarget implements RunTarget {
       [n(RUN.warnings)]: summary.warnings.join('\n').slice(0, 10000) || null,
       [n(RUN.rulesUsed)]: `${summary.rules.source === 'target' ? 'Active threshold rules in Dataverse' : 'The config file'}: ${summary.rules.names.join(', ')}`.slice(0, 10000),
       [n(RUN.systematicFindings)]: systematicSummaryText(summary.causes.systematic).slice(0, 10000) || null,
+      [n(RUN.notStoredCount)]: notWritten,
     });
     await this.markLatest(summary.company);
     return this.trend(summary.company);
@@ -291,9 +345,7 @@ export class DataverseTarget implements RunTarget {
    * A re-run of a run (a corrected file, say) may no longer find some differences. Rows nobody has touched are
    * removed, so nothing stale can be approved and posted; rows already in review are kept and named.
    */
-  private async removeStale(current: ReadonlySet<string>): Promise<string | undefined> {
-    const rows = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${[discrepancyTable.primaryName, D.keyHash, D.reviewStatus].map(n).join(',')}`
-      + `&$filter=${lookupValueName(n(D.run))} eq ${this.runId}`);
+  private async removeStale(rows: ReadonlyArray<Record<string, unknown>>, current: ReadonlySet<string>): Promise<string | undefined> {
     const stale = rows.filter((r) => !current.has(String(r[n(D.keyHash)])));
     const untouched = stale.filter((r) => r[n(D.reviewStatus)] === REVIEW_STATUS[0]!.value);
     for (const row of untouched) await this.deleteRow(`${discrepancyTable.entitySetName}(${String(row[discrepancyTable.primaryId])})`);
@@ -312,6 +364,31 @@ export class DataverseTarget implements RunTarget {
     }
   }
 
+  /**
+   * Retention: the rows of finished runs whose D365 snapshot is older than the retention weeks (never the company's
+   * latest run, never a Running one) that nobody reviews any more: New, Rejected or Explained and in no posting
+   * batch. Lines in review, posted lines and their batches stay for audit; so do the runs themselves (their counts
+   * make the trend).
+   */
+  async removeOldRows(weeks = this.storage?.retentionWeeks ?? this.options.retentionWeeks ?? 0): Promise<RetentionOutcome> {
+    const cutoff = retentionCutoff(weeks, new Date(this.now()));
+    if (cutoff === undefined) return { runs: 0, removed: 0, failed: [] };
+    const runs = await this.client.retrieveAll(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryId}`
+      + `&$filter=${n(RUN.runStatus)} ne ${statusValue('Running')} and ${n(RUN.isLatest)} ne true and ${n(RUN.d365AsOf)} lt ${instant(cutoff.toISOString())}`);
+    const removable = REMOVABLE_STATUSES.map((status) => `${n(D.reviewStatus)} eq ${REVIEW_STATUS.find((s) => s.label === status)!.value}`).join(' or ');
+    let removed = 0;
+    const failed: RetentionOutcome['failed'] = [];
+    for (const run of runs) {
+      const rows = await this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${discrepancyTable.primaryId}`
+        + `&$filter=${lookupValueName(n(D.run))} eq ${String(run[snapshotRun.primaryId])} and ${lookupValueName(n(D.postingBatch))} eq null and (${removable})`);
+      const paths = rows.map((row) => `${discrepancyTable.entitySetName}(${String(row[discrepancyTable.primaryId])})`);
+      const failures = await this.client.deleteMany(paths);
+      removed += paths.length - failures.length;
+      failed.push(...failures);
+    }
+    return { runs: runs.length, removed, failed };
+  }
+
   async fail(error: Error): Promise<void> {
     this.stopHeartbeat();
     if (this.runId === undefined) return;
@@ -320,8 +397,7 @@ export class DataverseTarget implements RunTarget {
     await this.markLatest(this.run!.company);
   }
 
-  private discrepancyRow(d: Discrepancy): Record<string, unknown> {
-    const hash = keyHash(d);
+  private discrepancyRow(d: Discrepancy, hash = keyHash(d)): Record<string, unknown> {
     const name = [d.item, d.color, d.size, d.style, d.config, d.version, d.warehouse, d.location, d.batch, d.serial, d.status]
       .filter((part) => part !== '').join(' · ');
     return {

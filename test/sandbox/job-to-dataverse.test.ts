@@ -136,7 +136,7 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     emulator.setFaults({ share: 0.2, kinds: ['429', '503', 'timeout'], delayMs: 2000, retryAfterSeconds: 0, seed: 7 });
     const dataverse = client({ timeoutMs: 1500 });
     const { summary } = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out'),
-      target: new DataverseTarget(dataverse, api, { batchSize: 25 }) });
+      target: new DataverseTarget(dataverse, api, { batchSize: 25, discrepancyRows: 'all' }) });
     emulator.setFaults(undefined);
     expect(dataverse.retries).toBeGreaterThan(0);
     const run = await runRow(summary.runId);

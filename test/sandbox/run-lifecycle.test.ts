@@ -296,9 +296,13 @@ describe('rules and values from and for Dataverse (issue 12.5, 12.12)', () => {
       (s.config.d365 as Record<string, unknown>).items = { path: 'items.csv', columns: { item: 'ItemNumber', itemGroup: 'ItemGroupId' } };
       s.file('items.csv', csv(['ItemNumber', 'ItemGroupId'], [['I0000', 'AUDIO'], ['I0001', 'VIDEO']]));
       expect((await startIbal(s).exited).code).toBe(0);
-      const rows = (await rowsOf((await runRow('g1co-20261106T020000Z')).ibal_snapshotrunid)).value as Array<Record<string, unknown>>;
+      const run = await runRow('g1co-20261106T020000Z');
+      const rows = (await rowsOf(run.ibal_snapshotrunid)).value as Array<Record<string, unknown>>;
       expect(rows.map((r) => [r.ibal_item, r.ibal_rule, r['ibal_classification@OData.Community.Display.V1.FormattedValue']]))
-        .toEqual([['I0000', 'audio', 'Material'], ['I0001', 'default', 'Immaterial']]);
+        .toEqual([['I0000', 'audio', 'Material']]);
+      // The Immaterial one needs no review: the run counts it and discrepancies.csv keeps it (README "What a run stores").
+      expect(run).toMatchObject({ ibal_immaterialcount: 1, ibal_notstoredcount: 1 });
+      expect(readFileSync(join(s.dir, 'out', 'discrepancies.csv'), 'utf8')).toMatch(/I0001,.*,default,/);
     } finally {
       for (const created of [rule, fallback]) await fetch(created.headers.get('OData-EntityId')!, { method: 'DELETE', headers: asAdmin() });
     }
