@@ -2,7 +2,7 @@
  * Inventory Visibility's external shapes (DOMAIN.md §6, iv_api.md §1 and §3), as zod schemas: the client that posts
  * corrections and the sandbox's emulator validate with the same ones.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The app id F&O add-in services use; the Entra token for IV is requested for it. */
 export const IV_ENTRA_SCOPE = '0cdb527f-a8d1-4bf8-9436-b352c68682b2/.default';
@@ -11,44 +11,44 @@ export const IV_SERVICE_SCOPE = 'https://inventoryservice.operations365.dynamics
 export const entraTokenResponseSchema = z.object({
   token_type: z.string(),
   expires_in: z.union([z.string(), z.number()]),
-  access_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
 });
 
 export const securityTokenRequestSchema = z.object({
   grant_type: z.literal('client_credentials'),
   client_assertion_type: z.literal('aad_app'),
-  client_assertion: z.string().min(1),
+  client_assertion: z.string().check(z.minLength(1)),
   scope: z.literal(IV_SERVICE_SCOPE),
-  context: z.string().min(1),
+  context: z.string().check(z.minLength(1)),
   context_type: z.literal('finops-env'),
 });
 
 export const securityTokenResponseSchema = z.object({
-  access_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
   token_type: z.string(),
-  expires_in: z.number().positive(),
+  expires_in: z.number().check(z.positive()),
 });
 
 /** One line of POST /api/environment/{environmentId}/transaction/adjustment/bulk. `quantity` is a signed delta. */
 export const adjustmentLineSchema = z.strictObject({
-  id: z.string().min(1).max(200),
-  organizationId: z.string().min(1),
-  productId: z.string().min(1),
-  quantityDataSource: z.string().min(1).refine((s) => s.toLowerCase() !== 'fno', {
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
+  organizationId: z.string().check(z.minLength(1)),
+  productId: z.string().check(z.minLength(1)),
+  quantityDataSource: z.string().check(z.minLength(1), z.refine((s) => s.toLowerCase() !== 'fno', {
     message: "the fno data source cannot be written through the API; post to a custom data source",
-  }),
-  physicalMeasure: z.string().min(1),
-  dimensions: z.object({ siteId: z.string().min(1), locationId: z.string().min(1) }).catchall(z.string()),
-  quantity: z.number().finite(),
-  externalReferenceCategory: z.string().optional(),
-  externalReferenceId: z.string().optional(),
-  fnoJournalNameId: z.string().optional(),
-  costPrice: z.number().finite().optional(),
-  transDate: z.string().regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'a date, YYYY-MM-DD').optional(),
+  })),
+  physicalMeasure: z.string().check(z.minLength(1)),
+  dimensions: z.catchall(z.object({ siteId: z.string().check(z.minLength(1)), locationId: z.string().check(z.minLength(1)) }), z.string()),
+  quantity: z.number(),
+  externalReferenceCategory: z.optional(z.string()),
+  externalReferenceId: z.optional(z.string()),
+  fnoJournalNameId: z.optional(z.string()),
+  costPrice: z.optional(z.number()),
+  transDate: z.optional(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'a date, YYYY-MM-DD'))),
 });
 export type AdjustmentLine = z.infer<typeof adjustmentLineSchema>;
 
-export const adjustmentBulkSchema = z.array(adjustmentLineSchema).min(1, 'at least one line');
+export const adjustmentBulkSchema = z.array(adjustmentLineSchema).check(z.minLength(1, 'at least one line'));
 
 /**
  * The bulk response body is undocumented; other IV endpoints answer per element with processingStatus and a body
@@ -56,12 +56,12 @@ export const adjustmentBulkSchema = z.array(adjustmentLineSchema).min(1, 'at lea
  */
 export const adjustmentResultSchema = z.object({
   id: z.string(),
-  lineId: z.string().optional(),
+  lineId: z.optional(z.string()),
   processingStatus: z.string(),
   statusCode: z.number(),
-  message: z.string().optional(),
+  message: z.optional(z.string()),
 });
-export const adjustmentBulkResponseSchema = z.union([z.array(adjustmentResultSchema), z.object({ statusCode: z.number(), message: z.string() }).passthrough()]);
+export const adjustmentBulkResponseSchema = z.union([z.array(adjustmentResultSchema), z.looseObject({ statusCode: z.number(), message: z.string() })]);
 
 export const LINE_STATUSES = ['Created', 'IVPosted', 'Aggregated'] as const;
 export const AGGREGATED_STATUSES = ['Created', 'DoNotSync', 'FnOSyncEnqueued', 'FnOTransCreated', 'FnOTransCreateError', 'FnOTransPosted', 'FnOTransPostError'] as const;

@@ -3,7 +3,7 @@
  * the review service reads it back. The service trusts none of it: every field is parsed here, every id must be a
  * discrepancy the request may touch, and columns only the service sets are refused on create.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { bareId, reasonOf, reasonValue } from './dataverse/rows.js';
 import { lookupValueName, type ColumnDefinition } from './dataverse/schema.js';
 import { REQUEST_ACTION, REQUEST_STATUS, reviewRequest, snapshotRun } from './dataverse/tables.js';
@@ -53,20 +53,20 @@ export function requestColumns(input: ReviewRequestInput, name: string): Record<
 export const AUTHOR_COLUMNS: ReadonlySet<string> = new Set([reviewRequest.primaryName.logicalName, n(R.action), n(R.discrepancies), n(R.run),
   n(R.countedQuantities), n(R.reasonCode), n(R.comment), n(R.confirmedLines), n(R.confirmedValue)]);
 
-const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'not a row id').transform(bareId);
-const json = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx) => {
-  try { return JSON.parse(text) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not JSON' }); return z.NEVER; }
-}).pipe(schema);
+const guid = z.pipe(z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'not a row id')), z.transform(bareId));
+const json = <T extends z.ZodMiniType>(schema: T) => z.pipe(z.pipe(z.string(), z.transform((text, ctx) => {
+  try { return JSON.parse(text) as unknown; } catch { ctx.issues.push({ code: 'custom', message: 'not JSON', input: text }); return z.NEVER; }
+})), schema);
 
 const attributesSchema = z.object({
-  [n(R.action)]: z.number().refine((v) => REQUEST_ACTION.some((a) => a.value === v), 'not an action of this version'),
-  [n(R.discrepancies)]: json(z.array(guid).max(MAX_REQUEST_LINES, `at most ${MAX_REQUEST_LINES} discrepancies a request`)).nullish(),
-  [n(R.run)]: guid.nullish(),
-  [n(R.countedQuantities)]: json(z.record(guid, z.number().finite().nonnegative('a counted quantity is 0 or more'))).nullish(),
-  [n(R.reasonCode)]: z.number().nullish(),
-  [n(R.comment)]: z.string().max(4000).nullish(),
-  [n(R.confirmedLines)]: z.number().int().nonnegative().nullish(),
-  [n(R.confirmedValue)]: z.number().finite().nonnegative().nullish(),
+  [n(R.action)]: z.number().check(z.refine((v) => REQUEST_ACTION.some((a) => a.value === v), 'not an action of this version')),
+  [n(R.discrepancies)]: z.nullish(json(z.array(guid).check(z.maxLength(MAX_REQUEST_LINES, `at most ${MAX_REQUEST_LINES} discrepancies a request`)))),
+  [n(R.run)]: z.nullish(guid),
+  [n(R.countedQuantities)]: z.nullish(json(z.record(guid, z.number().check(z.nonnegative('a counted quantity is 0 or more'))))),
+  [n(R.reasonCode)]: z.nullish(z.number()),
+  [n(R.comment)]: z.nullish(z.string().check(z.maxLength(4000))),
+  [n(R.confirmedLines)]: z.nullish(z.int().check(z.nonnegative())),
+  [n(R.confirmedValue)]: z.nullish(z.number().check(z.nonnegative())),
 });
 
 /**

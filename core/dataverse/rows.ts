@@ -3,7 +3,7 @@
  * (what to show and offer) and the review service (what to allow and post) share. Column names come from the table
  * definitions; rows entering are parsed with zod.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ApprovedCorrection } from '../corrections.js';
 import type { ReasonCode, ReviewStatus, ReviewSubject } from '../workflow.js';
 import { lookupValueName, type ColumnDefinition } from './schema.js';
@@ -21,28 +21,28 @@ const labelOf = <T extends string>(choices: ReadonlyArray<{ value: number; label
 /** An id as Xrm hands it over ("{A1B2…}") in the Web API's form ("a1b2…"). */
 export const bareId = (id: string) => id.replace(/[{}]/g, '').toLowerCase();
 
-const text = z.string().nullish().transform((v) => v ?? '');
-const number = z.number().nullish().transform((v) => v ?? 0);
+const text = z.pipe(z.nullish(z.string()), z.transform((v) => v ?? ''));
+const number = z.pipe(z.nullish(z.number()), z.transform((v) => v ?? 0));
 const rowSchema = z.object({
   [discrepancy.primaryId]: z.string(),
   [discrepancy.primaryName.logicalName]: text,
-  [lookupValueName(n(D.run))]: z.string().nullish(),
+  [lookupValueName(n(D.run))]: z.nullish(z.string()),
   [n(D.company)]: text, [n(D.item)]: text, [n(D.color)]: text, [n(D.size)]: text, [n(D.style)]: text, [n(D.config)]: text,
   [n(D.version)]: text, [n(D.site)]: text, [n(D.warehouse)]: text, [n(D.location)]: text, [n(D.batch)]: text, [n(D.serial)]: text,
   [n(D.status)]: text, [n(D.owner)]: text,
   [n(D.d365Qty)]: number, [n(D.residual)]: number, [n(D.unitCost)]: number,
   [n(D.classification)]: z.number(),
   [n(D.reviewStatus)]: z.number(),
-  [n(D.countedQty)]: z.number().nullish(),
-  [n(D.correctionQty)]: z.number().nullish(),
-  [n(D.reasonCode)]: z.number().nullish(),
-  [n(D.decidedOn)]: z.string().nullish(),
-  [lookupValueName(n(D.decidedBy))]: z.string().nullish(),
-  [lookupValueName(n(D.countedBy))]: z.string().nullish(),
-  [n(D.approvalSeal)]: z.string().nullish(),
-  [lookupValueName(n(D.postingBatch))]: z.string().nullish(),
-  [n(D.ivLineId)]: z.string().nullish(),
-  [n(D.needsAttention)]: z.string().nullish(),
+  [n(D.countedQty)]: z.nullish(z.number()),
+  [n(D.correctionQty)]: z.nullish(z.number()),
+  [n(D.reasonCode)]: z.nullish(z.number()),
+  [n(D.decidedOn)]: z.nullish(z.string()),
+  [lookupValueName(n(D.decidedBy))]: z.nullish(z.string()),
+  [lookupValueName(n(D.countedBy))]: z.nullish(z.string()),
+  [n(D.approvalSeal)]: z.nullish(z.string()),
+  [lookupValueName(n(D.postingBatch))]: z.nullish(z.string()),
+  [n(D.ivLineId)]: z.nullish(z.string()),
+  [n(D.needsAttention)]: z.nullish(z.string()),
 });
 
 /** The $select that reads everything a DiscrepancyRow holds. */

@@ -2,7 +2,7 @@
  * What the command handlers ask the review dialog page and what it answers. The page runs in its own frame, so
  * both directions cross as JSON and the answer is parsed with zod like any outside input.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { REASON_CODES } from '../../core/workflow.js';
 import type { Impact } from '../../core/corrections.js';
 
@@ -18,10 +18,10 @@ export type DialogRequest =
 
 const reason = z.enum(REASON_CODES);
 export const dialogResultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('recordCount'), counts: z.record(z.string(), z.number().finite().min(0)) }),
+  z.object({ kind: z.literal('recordCount'), counts: z.record(z.string(), z.number().check(z.minimum(0))) }),
   z.object({ kind: z.literal('approve'), reasonCode: reason, comment: z.string() }),
-  z.object({ kind: z.literal('reject'), reasonCode: reason.optional(), comment: z.string() }),
-  z.object({ kind: z.literal('explain'), reasonCode: reason.optional(), comment: z.string() }),
+  z.object({ kind: z.literal('reject'), reasonCode: z.optional(reason), comment: z.string() }),
+  z.object({ kind: z.literal('explain'), reasonCode: z.optional(reason), comment: z.string() }),
   z.object({ kind: z.literal('confirmPost'), confirmed: z.literal(true) }),
 ]);
 export type DialogResult = z.infer<typeof dialogResultSchema>;
