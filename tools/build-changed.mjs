@@ -32,7 +32,7 @@ const said = [];
 
 // TypeScript: each source's emitted file must be newer than the source (tsc writes every file when it runs).
 const sources = files('core', 'job', 'bench', 'solution', 'sandbox', 'webresources').filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts')
-  && !f.startsWith(join('bench', 'grid')) && !f.startsWith(join('sandbox', 'app', 'browser')) && f !== join('webresources', 'dialog', 'review.tsx'));
+  && !f.startsWith(join('bench', 'grid')) && !f.startsWith(join('sandbox', 'app', 'browser')) && f !== join('webresources', 'dialog', 'review.ts'));
 const config = ['tsconfig.json', 'package-lock.json'];
 const tscReason = sources.map((f) => staleBecause([f, ...config], join('dist', f.replace(/\.tsx?$/, '.js')))).find(Boolean);
 if (tscReason) { said.push(`tsc (${tscReason})`); npx('tsc', ['-p', 'tsconfig.json']); }

@@ -12,7 +12,7 @@ const onlyChanged = process.argv.includes('--changed');
 const common = { bundle: true, minify: true, sourcemap: false, platform: 'browser', target: 'es2020', legalComments: 'none', logLevel: 'warning', metafile: true };
 const bundles = [
   { ...common, entryPoints: ['webresources/commands.ts'], outfile: `${out}/scripts/commands.js`, format: 'iife', globalName: 'InventoryBalance.Commands' },
-  { ...common, entryPoints: ['webresources/dialog/review.tsx'], outfile: `${out}/pages/review.js`, format: 'iife', jsx: 'transform',
+  { ...common, entryPoints: ['webresources/dialog/review.ts'], outfile: `${out}/pages/review.js`, format: 'iife',
     define: { 'process.env.NODE_ENV': '"production"' } },
   // The sandbox app shell (not part of the solution): hosts the control bundle and the command script above.
   { ...common, entryPoints: ['sandbox/app/browser/shell.tsx'], outfile: 'out/sandbox/shell.js', format: 'iife', jsx: 'transform',

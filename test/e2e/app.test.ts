@@ -137,8 +137,7 @@ it('takes five lines through counts, approval, rejection and posting to Synced',
   await signInAs('Avery Approver');
   await select(names.slice(0, 2));
   expect(await command('Approve', async (dialog) => {
-    await dialog.getByRole('combobox').click();
-    await dialog.getByRole('option', { name: 'Shrink' }).click();
+    await dialog.getByRole('combobox', { name: /Reason/ }).selectOption('Shrink');
     await dialog.getByRole('textbox').fill('Counted twice, confirmed by the site lead');
     await page.screenshot({ path: join(artifacts, 'e2e-2-approve.png'), animations: 'disabled' });
     await dialog.getByRole('button', { name: 'Approve 2' }).click();
@@ -194,8 +193,7 @@ it('with IV failing 30% of calls, every approved correction is posted and synced
   const names = chosen.slice(3).map((r) => String(r.ibal_name));
   await select(names);
   expect(await command('Approve', async (dialog) => {
-    await dialog.getByRole('combobox').click();
-    await dialog.getByRole('option', { name: 'Receiving error' }).click();
+    await dialog.getByRole('combobox', { name: /Reason/ }).selectOption('Receiving error');
     await dialog.getByRole('textbox').fill('Receipt booked against the wrong bin');
     await dialog.getByRole('button', { name: 'Approve 2' }).click();
   })).toContain('2 discrepancies approved.');

@@ -1,9 +1,7 @@
 /** @jest-environment jsdom */
-import * as React from 'react';
 import '@testing-library/jest-dom';
-import { fireEvent, render, screen, within } from '@testing-library/react';
-import { FluentProvider, webLightTheme } from '@fluentui/react-components';
-import { ReviewDialog, requestFromLocation } from '../../webresources/dialog/review';
+import { fireEvent, screen, within } from '@testing-library/react';
+import { renderReviewDialog, requestFromLocation } from '../../webresources/dialog/review';
 import { dialogResultSchema, type DialogRequest } from '../../webresources/dialog/contract';
 
 /** The review dialog page: what the user must enter before the button is offered, and what it answers when closed. */
@@ -12,15 +10,18 @@ beforeEach(() => {
   closed = [];
   window.close = () => { closed.push((window as Window & { returnValue?: string }).returnValue); };
 });
-const show = (request: DialogRequest) => render(<FluentProvider theme={webLightTheme}><ReviewDialog request={request} /></FluentProvider>);
+const show = (request: DialogRequest) => {
+  document.body.innerHTML = '<div id="dialog"></div>';
+  renderReviewDialog(document.getElementById('dialog')!, request);
+};
 const answer = () => dialogResultSchema.parse(JSON.parse(String(closed.at(-1))));
 
 it('asks for a confirming comment when the corrections are worth more than the limit, and answers with reason and comment', () => {
   show({ kind: 'approve', lines: 2, correctionValue: 2500, confirmAboveValue: 1000 });
   const approve = screen.getByRole('button', { name: 'Approve 2' });
   expect(approve).toBeDisabled();
-  fireEvent.click(screen.getByRole('combobox'));
-  fireEvent.click(screen.getByRole('option', { name: 'Shrink' }));
+  expect(screen.getByRole('option', { name: 'Shrink' })).toBeInTheDocument();
+  fireEvent.change(screen.getByRole('combobox', { name: /Reason/ }), { target: { value: 'Shrink' } });
   expect(approve).toBeDisabled();
   expect(screen.getByText(/need a comment to confirm them/)).toBeInTheDocument();
   fireEvent.change(screen.getByRole('textbox'), { target: { value: 'Confirmed with the site manager' } });
