@@ -137,14 +137,15 @@ export class ReviewService {
     const roles = await this.store.productRolesOf(context.InitiatingUserId);
     if (!mayRun(input.action, roles)) return { ok: false, message: refusedRole(input.action) };
     if (input.discrepancyIds.length === 0 || !['requestCount', 'recordCount', 'approve', 'reject', 'explain'].includes(input.action)) return { ok: true };
-    const rows = await this.store.discrepancies(input.discrepancyIds);
+    const found = await this.store.discrepancies(input.discrepancyIds);
+    const { rows, refusals } = await ofCompletedRuns(this.store, found);
     const settings = workflowSettings(await this.store.settings());
-    const reasons = rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, settings)).filter((t): t is { ok: false; reason: string } => !t.ok);
-    if (rows.length > 0 && reasons.length === rows.length) {
+    const reasons = [...refusals, ...rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, settings)).filter((t): t is { ok: false; reason: string } => !t.ok)];
+    if (found.length > 0 && reasons.length === found.length) {
       const distinct = [...new Set(reasons.map((r) => r.reason))];
       return { ok: false, message: `Nothing would change: ${distinct.slice(0, 3).join(' ')}` };
     }
-    if (rows.length === 0) return { ok: false, message: 'None of the selected discrepancies exists.' };
+    if (found.length === 0) return { ok: false, message: 'None of the selected discrepancies exists.' };
     return { ok: true };
   }
 
@@ -212,8 +213,9 @@ export class ReviewService {
 
   /** Request count, Record count, Approve, Reject, Mark explained: one transition per line, who and when stamped. */
   private async review(input: ReviewRequestInput, requester: string, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
-    const rows = await this.store.discrepancies(input.discrepancyIds);
-    const refusals = missing(input.discrepancyIds, rows);
+    const found = await this.store.discrepancies(input.discrepancyIds);
+    const { rows, refusals } = await ofCompletedRuns(this.store, found);
+    refusals.unshift(...missing(input.discrepancyIds, found));
     const settings = workflowSettings(await this.store.settings());
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
     const now = this.now();
@@ -252,8 +254,9 @@ export class ReviewService {
     const { iv, ledger, posting } = await this.ivClient(settings);
     const batchId = derivedId(`posting-batch/${request.id}`);
     const eligible: ReviewStatus[] = ['Approved', 'Post error', 'Posting'];
-    const rows = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, eligible);
-    const refusals = missing(input.discrepancyIds, rows);
+    const found = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, eligible);
+    const { rows, refusals } = await ofCompletedRuns(this.store, found);
+    refusals.unshift(...missing(input.discrepancyIds, found));
     const candidates: DiscrepancyRow[] = [];
     for (const row of rows) {
       if (!eligible.includes(row.subject.status)) refusals.push({ id: row.id, name: row.name, reason: `It is ${row.subject.status}: only Approved corrections are posted.` });
@@ -437,6 +440,22 @@ export function reviewColumns(changes: ReviewChanges, userId: string, now: Date)
   if (changes.stamp === 'counted') Object.assign(columns, { [`${n(D.countedBy)}@odata.bind`]: user, [n(D.countedOn)]: when });
   if (changes.stamp === 'decided') Object.assign(columns, { [`${n(D.decidedBy)}@odata.bind`]: user, [n(D.decidedOn)]: when });
   return columns;
+}
+
+/**
+ * The rows of completed runs, and a refusal for each row of a run that did not complete (Running, Failed, or Replaced
+ * by a run of other snapshot files): those rows are out of the review.
+ */
+async function ofCompletedRuns(store: ReviewStore, rows: readonly DiscrepancyRow[]): Promise<{ rows: DiscrepancyRow[]; refusals: Refusal[] }> {
+  const statuses = await store.runStatuses(rows.map((r) => r.runId).filter((id): id is string => id !== undefined));
+  const kept: DiscrepancyRow[] = [];
+  const refusals: Refusal[] = [];
+  for (const row of rows) {
+    const status = row.runId ? statuses.get(row.runId) : undefined;
+    if (status === 'Completed') kept.push(row);
+    else refusals.push({ id: row.id, name: row.name, reason: `Its run is ${status ?? 'gone'}: only the discrepancies of a completed run are reviewed and posted.` });
+  }
+  return { rows: kept, refusals };
 }
 
 function missing(ids: readonly string[], rows: readonly DiscrepancyRow[]): Refusal[] {

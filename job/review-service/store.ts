@@ -9,7 +9,7 @@ import { ENVIRONMENT_VARIABLES } from '../../core/dataverse/environment.js';
 import { PRODUCT_ROLES } from '../../core/dataverse/roles.js';
 import { DISCREPANCY_SELECT, bareId, idFilters, reviewStatusValue, toDiscrepancyRow, type DiscrepancyRow } from '../../core/dataverse/rows.js';
 import { lookupValueName, type ColumnDefinition } from '../../core/dataverse/schema.js';
-import { BATCH_STATUS, discrepancy, postingBatch, reviewRequest } from '../../core/dataverse/tables.js';
+import { BATCH_STATUS, RUN_STATUS, discrepancy, postingBatch, reviewRequest, snapshotRun } from '../../core/dataverse/tables.js';
 import type { ReviewStatus } from '../../core/workflow.js';
 import type { DataverseClient } from '../dataverse/client.js';
 
@@ -45,6 +45,20 @@ export class ReviewStore {
     }
     const order = new Map(ids.map((id, i) => [bareId(id), i]));
     return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
+
+  /** The status of each run (by id), as its choice label: Running, Completed, Failed, Replaced. */
+  async runStatuses(runIds: readonly string[]): Promise<Map<string, string>> {
+    const statuses = new Map<string, string>();
+    const ids = [...new Set(runIds.map(bareId))];
+    for (let i = 0; i < ids.length; i += 50) {
+      const filter = ids.slice(i, i + 50).map((id) => `${snapshotRun.primaryId} eq ${id}`).join(' or ');
+      for (const row of await this.dataverse.retrieveAll(`${snapshotRun.entitySetName}?$select=${snapshotRun.columns.runStatus.logicalName}&$filter=${encodeURIComponent(filter)}`)) {
+        const value = row[snapshotRun.columns.runStatus.logicalName];
+        statuses.set(String(row[snapshotRun.primaryId]), RUN_STATUS.find((r) => r.value === value)?.label ?? String(value));
+      }
+    }
+    return statuses;
   }
 
   /** A run's discrepancies in the given review statuses. */

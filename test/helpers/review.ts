@@ -11,7 +11,7 @@ import { tokenProviderFor } from '../../job/dataverse/auth';
 import { DataverseClient } from '../../job/dataverse/client';
 import { reviewServiceServer } from '../../job/review-service/server';
 import { ReviewService } from '../../job/review-service/service';
-import { CLASSIFICATION, REQUEST_STATUS, REVIEW_STATUS, discrepancy, reviewRequest } from '../../core/dataverse/tables';
+import { CLASSIFICATION, REQUEST_STATUS, REVIEW_STATUS, RUN_STATUS, discrepancy, reviewRequest } from '../../core/dataverse/tables';
 import { requestColumns, type ReviewRequestInput } from '../../core/review-request';
 import { DataverseEmulator, SANDBOX_REVIEW_SERVICE_APP, type EmulatorOptions } from '../../sandbox/dataverse/emulator';
 import { AUTH_TYPES } from '../../sandbox/dataverse/webhooks';
@@ -109,7 +109,7 @@ export class ReviewLoop {
   async seed(lines: Array<{ item: string; d365Qty: number; wmsQty: number; unitCost?: number; classification?: 'Material' | 'Timing' | 'Immaterial'; warehouse?: string }>): Promise<{ runId: string; ids: Record<string, string> }> {
     const runId = randomUUID();
     const run = await this.call(ADMIN, 'POST', 'ibal_snapshotruns', { ibal_snapshotrunid: runId, ibal_name: `RUN-${runId.slice(0, 8)}`, ibal_company: 'usmf',
-      ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z' });
+      ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z', ibal_runstatus: RUN_STATUS.find((r) => r.label === 'Completed')!.value });
     if (run.status !== 204) throw new Error(JSON.stringify(run.json));
     const ids: Record<string, string> = {};
     const targets = lines.map((l) => {
