@@ -50,7 +50,7 @@ export interface PlainRequest { method: string; url: string; headers: Record<str
 export interface PlainResponse { status: number; headers: Record<string, string>; body: string }
 
 interface Refusal { id: string; name: string; reason: string }
-interface ActionResult { changed: number; refusals: Refusal[]; summary?: string; batchId?: string }
+interface ActionResult { changed: number; refusals: Refusal[]; summary?: string; batchId?: string; doneIds?: string[] }
 
 const VERB: Record<ReviewCommand, string> = {
   requestCount: 'count requested', recordCount: 'count recorded', approve: 'approved', reject: 'rejected', explain: 'closed as explained',
@@ -162,6 +162,10 @@ export class ReviewService {
     let result: ActionResult;
     try {
       result = await this.carryOut(row);
+      // Taken up again after a stop: what the earlier attempt refused still stands, unless this one did the line.
+      const earlier = earlierRefusals(row.columns[n(R.refusals)]);
+      const settled = new Set([...result.refusals.map((r) => r.id), ...(result.doneIds ?? [])]);
+      result = { ...result, refusals: [...earlier.filter((r) => !settled.has(r.id)), ...result.refusals] };
     } catch (error) {
       await this.store.updateRequest(row.id, { [n(R.requestStatus)]: REQUEST_STATUS_OF.Failed, [n(R.leaseUntil)]: null, [n(R.progress)]: null,
         [n(R.outcome)]: `The review service stopped with an error: ${(error as Error).message}. What was done is kept; make the request again to finish.`.slice(0, 100000),
@@ -288,6 +292,8 @@ export class ReviewService {
       }
     }
     await this.store.updateDiscrepancies(resealed);
+    // On record at once: if the service stops now, whoever takes the request up still reports these lines.
+    if (refusals.length > 0) await this.store.updateRequest(request.id, { [n(R.refusals)]: JSON.stringify(refusals).slice(0, 100000) });
     if (postable.length === 0) return { changed: 0, refusals };
     const impact = batchImpact(postable.map((p) => p.correction));
     await this.store.ensureBatch(batchId, {
@@ -316,12 +322,13 @@ export class ReviewService {
       await this.store.updateDiscrepancies(duplicates.map((id) => ({ id, columns: { [n(D.needsAttention)]: 'Inventory Visibility holds this correction more than once: check the adjustment lines with its IV line id and reverse the extra one.' } })));
     }
     const log = await this.store.batchLog(batchId);
-    await this.store.recountBatch(batchId, {
+    const counts = await this.store.recountBatch(batchId, {
       responseLog: `${log}${outcome.responses.map((r) => `${iso(this.now())} ${r}`).join('\n')}\n`,
       errors: outcome.failed.map((f) => `${postable.find((p) => p.row.id === f.id)?.row.name ?? f.id}: ${f.message}`).join('\n'),
     });
     for (const f of outcome.failed) refusals.push({ id: f.id, name: postable.find((p) => p.row.id === f.id)?.row.name ?? f.id, reason: f.message });
-    return { changed: outcome.posted.length, refusals, batchId,
+    // Posted by this request, in this attempt or an earlier one that was stopped: what its batch holds now.
+    return { changed: counts.posted + counts.synced + counts.syncError, refusals, batchId, doneIds: outcome.posted,
       summary: `Total value ${impact.total.absoluteValue.toLocaleString('en-US')} (net ${impact.total.netValue.toLocaleString('en-US')}).` };
   }
 
@@ -456,6 +463,17 @@ async function ofCompletedRuns(store: ReviewStore, rows: readonly DiscrepancyRow
     else refusals.push({ id: row.id, name: row.name, reason: `Its run is ${status ?? 'gone'}: only the discrepancies of a completed run are reviewed and posted.` });
   }
   return { rows: kept, refusals };
+}
+
+/** The refusals an earlier attempt at the request recorded. */
+function earlierRefusals(value: unknown): Refusal[] {
+  if (typeof value !== 'string' || value === '') return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((r): r is Refusal => typeof r === 'object' && r !== null && typeof (r as Refusal).id === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function missing(ids: readonly string[], rows: readonly DiscrepancyRow[]): Refusal[] {
