@@ -10,6 +10,7 @@ import { IV_ENTRA_SCOPE } from '../../core/iv.js';
 import { securityServiceTokens, type IvTokenProvider } from '../../core/iv-tokens.js';
 import { tokenProviderFor } from '../dataverse/auth.js';
 import { DataverseClient } from '../dataverse/client.js';
+import { d365TokenProvider } from '../d365/auth.js';
 import { clientCredentialsToken, confidentialClient } from '../entra.js';
 import { InputError } from '../errors.js';
 import { ReviewService, type PlainRequest, type PlainResponse } from './service.js';
@@ -59,6 +60,9 @@ export function reviewServiceFrom(settings: ReviewServiceSettings, log: (line: s
     clientSecret: settings.IBAL_CLIENT_SECRET, loginUrl: settings.IBAL_LOGIN_URL }, 'IBAL_LOGIN_URL');
   const service: ReviewService = new ReviewService({ dataverse, webhookKey: settings.IBAL_WEBHOOK_KEY, sealKey: settings.IBAL_SEAL_KEY,
     organizationHost: new URL(settings.IBAL_DATAVERSE_URL).host, log, leaseMs: settings.IBAL_LEASE_SECONDS * 1000,
+    // Posting as D365 journals: the same app registration, registered in D365 too (README, D365 admin setup).
+    d365Tokens: (environmentUrl) => d365TokenProvider(environmentUrl, { tenantId: settings.IBAL_TENANT_ID ?? 'organizations', clientId: settings.IBAL_CLIENT_ID,
+      clientSecret: settings.IBAL_CLIENT_SECRET, loginUrl: settings.IBAL_LOGIN_URL }),
     ivTokens: { token: async (refresh?: boolean) => {
       tokens ??= securityServiceTokens({ fetch: globalThis.fetch.bind(globalThis), securityServiceUrl: settings.IBAL_IV_SECURITY_SERVICE_URL,
         environmentId: (await service.store.settings()).ivEnvironmentId, entraToken: clientCredentialsToken(msal, IV_ENTRA_SCOPE) });

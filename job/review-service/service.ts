@@ -15,6 +15,10 @@ import type { IvTokenProvider } from '../../core/iv-tokens.js';
 import { AUTHOR_COLUMNS, REQUEST_STATUS_OF, isFinished, parseRequest, requestStatusLabel, type ReviewRequestInput } from '../../core/review-request.js';
 import { mayRun, rolesFor, transition, type ReviewAction, type ReviewChanges, type ReviewCommand, type ReviewStatus, type WorkflowSettings } from '../../core/workflow.js';
 import type { DataverseClient } from '../dataverse/client.js';
+import { D365Client, type D365TokenProvider } from '../d365/client.js';
+import { D365JournalPoster } from '../d365/journal-poster.js';
+import type { JournalCorrection, JournalSettings } from '../../core/d365-journal.js';
+import { DataverseJournalPostingStore } from './journal-store.js';
 import { InventoryVisibilityClient } from '../iv/client.js';
 import { IvLedger, ivLedgerTablesOf } from '../iv/ledger.js';
 import { parseContext, targetColumns, type WebhookContext } from './context.js';
@@ -41,6 +45,10 @@ export interface ReviewServiceOptions {
   fetch?: typeof fetch;
   now?: () => Date;
   log?: (line: string) => void;
+  /** Tokens for a D365 finance and operations environment (posting as D365 journals), by its URL. */
+  d365Tokens?: (environmentUrl: string) => D365TokenProvider;
+  /** How the D365 client waits between attempts and for an import (tests run it on the emulator's clock). */
+  d365Sleep?: (ms: number) => Promise<void>;
   ivMaxAttempts?: number;
   ivBackoffBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -50,7 +58,7 @@ export interface PlainRequest { method: string; url: string; headers: Record<str
 export interface PlainResponse { status: number; headers: Record<string, string>; body: string }
 
 interface Refusal { id: string; name: string; reason: string }
-interface ActionResult { changed: number; refusals: Refusal[]; summary?: string; batchId?: string; doneIds?: string[] }
+interface ActionResult { changed: number; refusals: Refusal[]; summary?: string; batchId?: string; doneIds?: string[]; pending?: string; verb?: string }
 
 const VERB: Record<ReviewCommand, string> = {
   requestCount: 'count requested', recordCount: 'count recorded', approve: 'approved', reject: 'rejected', explain: 'closed as explained',
@@ -172,6 +180,12 @@ export class ReviewService {
         [n(R.processedOn)]: iso(this.now()) });
       throw error;
     }
+    if (result.pending) {
+      // D365 is still importing: the request stays In progress, and the follow-up takes it up again after its lease.
+      await this.store.updateRequest(row.id, { [n(R.progress)]: result.pending.slice(0, 200), [n(R.refusals)]: JSON.stringify(result.refusals).slice(0, 100000),
+        [n(R.leaseUntil)]: iso(new Date(this.now().getTime() + this.leaseMs)) });
+      return;
+    }
     const final = result.changed === 0 && result.refusals.length > 0 ? 'Refused' : result.refusals.length > 0 ? 'Completed with refusals' : 'Completed';
     await this.store.updateRequest(row.id, {
       [n(R.requestStatus)]: REQUEST_STATUS_OF[final], [n(R.leaseUntil)]: null, [n(R.progress)]: null, [n(R.processedOn)]: iso(this.now()),
@@ -237,16 +251,20 @@ export class ReviewService {
     return { changed: changes.length, refusals };
   }
 
+  /** What an IV line is built with, from the environment variables. */
+  private postingSettings(settings: Settings): PostingSettings & { maxLines: number } {
+    const maxLines = Number(settings.ivMaxLinesPerCall || 512);
+    if (!Number.isInteger(maxLines) || maxLines < 1) throw new Error(`The environment variable ibal_IVMaxLinesPerCall is '${settings.ivMaxLinesPerCall}', not a whole number of 1 or more.`);
+    return { quantityDataSource: settings.ivQuantityDataSource, physicalMeasure: settings.ivPhysicalMeasure, fnoJournalNameId: settings.d365JournalNameId || undefined, maxLines };
+  }
+
   private async ivClient(settings: Settings): Promise<{ iv: InventoryVisibilityClient; ledger: IvLedger; posting: PostingSettings & { maxLines: number } }> {
     if (settings.ivEndpoint === '') throw new Error('The environment variable ibal_IVEndpoint is not set: an admin sets the Inventory Visibility endpoint (README).');
     if (settings.ivEnvironmentId === '') throw new Error('The environment variable ibal_IVEnvironmentId is not set.');
     const iv = new InventoryVisibilityClient({ endpoint: settings.ivEndpoint, environmentId: settings.ivEnvironmentId, tokens: this.options.ivTokens,
       createWithIVSync: isYes(settings.ivCreateWithSync), ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}), ...(this.options.ivBackoffBaseMs !== undefined ? { backoffBaseMs: this.options.ivBackoffBaseMs } : {}) });
-    const maxLines = Number(settings.ivMaxLinesPerCall || 512);
-    if (!Number.isInteger(maxLines) || maxLines < 1) throw new Error(`The environment variable ibal_IVMaxLinesPerCall is '${settings.ivMaxLinesPerCall}', not a whole number of 1 or more.`);
-    return { iv, ledger: new IvLedger(this.options.dataverse, ivLedgerTablesOf(settings.ivLedgerTables)),
-      posting: { quantityDataSource: settings.ivQuantityDataSource, physicalMeasure: settings.ivPhysicalMeasure, fnoJournalNameId: settings.d365JournalNameId || undefined, maxLines } };
+    return { iv, ledger: new IvLedger(this.options.dataverse, ivLedgerTablesOf(settings.ivLedgerTables)), posting: this.postingSettings(settings) };
   }
 
   /**
@@ -255,7 +273,9 @@ export class ReviewService {
    */
   private async post(request: RequestRow, input: ReviewRequestInput, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
     const settings = await this.store.settings();
-    const { iv, ledger, posting } = await this.ivClient(settings);
+    const asJournals = settings.postingPath === 'd365-journal';
+    const posting = this.postingSettings(settings);
+    const ivPath = asJournals ? undefined : await this.ivClient(settings);
     const batchId = derivedId(`posting-batch/${request.id}`);
     const eligible: ReviewStatus[] = ['Approved', 'Post error', 'Posting'];
     const found = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, eligible);
@@ -286,7 +306,10 @@ export class ReviewService {
       if (sealHolds(this.options.sealKey, row)) { postable.push(postingLineOf(row, posting)); continue; }
       const reason = 'Its figures changed after it was approved, so it was not posted; it is back to Counted for a new approval.';
       refusals.push({ id: row.id, name: row.name, reason });
-      if (row.subject.status !== 'Posting' || !(await ledger.entries([lineIdOf(row)])).has(lineIdOf(row))) {
+      if (asJournals && row.subject.status === 'Posting') {
+        // It may already be in a D365 journal: a person decides, it is not sent back for approval.
+        resealed.push({ id: row.id, columns: { [n(D.needsAttention)]: 'Its figures changed while it was being posted as a D365 journal: check the journal lines before posting or approving it again.' } });
+      } else if (row.subject.status !== 'Posting' || (ivPath !== undefined && !(await ivPath.ledger.entries([lineIdOf(row)])).has(lineIdOf(row)))) {
         resealed.push({ id: row.id, columns: { [n(D.reviewStatus)]: reviewStatusValue('Counted'), [n(D.approvalSeal)]: null, [n(D.lastError)]: reason,
           [n(D.ivLineId)]: null, [`${n(D.postingBatch)}@odata.bind`]: null } });
       }
@@ -303,6 +326,8 @@ export class ReviewService {
       [n(postingBatch.columns.ivEnvironment)]: settings.ivEnvironmentId,
     });
     await this.store.updateRequest(request.id, { [`${n(R.postingBatch)}@odata.bind`]: `/${postingBatch.entitySetName}(${batchId})` });
+    if (!ivPath) return this.postAsJournals(batchId, postable, refusals, impact, settings, heartbeat);
+    const { iv, ledger } = ivPath;
     // Every line is on record as Posting, with its id, before IV hears of any of them.
     await this.store.updateDiscrepancies(postable.filter((p) => p.row.subject.status !== 'Posting').map((p) => ({ id: p.row.id, columns: postingColumns(p.line.id, batchId) })));
     const duplicates: string[] = [];
@@ -330,6 +355,46 @@ export class ReviewService {
     // Posted by this request, in this attempt or an earlier one that was stopped: what its batch holds now.
     return { changed: counts.posted + counts.synced + counts.syncError, refusals, batchId, doneIds: outcome.posted,
       summary: `Total value ${impact.total.absoluteValue.toLocaleString('en-US')} (net ${impact.total.netValue.toLocaleString('en-US')}).` };
+  }
+
+  /** The D365 journal poster for the environment the settings name. */
+  private journalPoster(settings: Settings): D365JournalPoster {
+    if (settings.d365Url === '') throw new Error('The environment variable ibal_D365Url is not set: an admin sets the D365 environment journals go to (README).');
+    if (!this.options.d365Tokens) throw new Error('This review service has no D365 app registration: set IBAL_TENANT_ID, IBAL_CLIENT_ID and IBAL_CLIENT_SECRET for it.');
+    const type = settings.d365JournalType === 'counting' ? 'counting' : 'adjustment';
+    const journal: JournalSettings = { type, journalNameId: type === 'counting' ? settings.d365CountingJournalNameId : settings.d365JournalNameId,
+      maxLinesPerJournal: Number(settings.d365JournalMaxLines || 1000) };
+    const client = new D365Client({ baseUrl: settings.d365Url, token: this.options.d365Tokens(settings.d365Url), ...(this.options.d365Sleep ? { sleep: this.options.d365Sleep } : {}) });
+    return new D365JournalPoster({ client, definitionGroup: settings.d365ImportProject, settings: journal, store: new DataverseJournalPostingStore(this.store),
+      ...(this.options.d365Sleep ? { sleep: this.options.d365Sleep } : {}), log: this.log });
+  }
+
+  /**
+   * Post as D365 journals (ibal_PostingPath d365-journal): one journal per batch (split at the line limit), its plan on
+   * record before D365 hears of it, what D365 already holds read back before anything is sent again
+   * (job/d365/journal-poster.ts). An import D365 has not finished keeps the request in progress.
+   */
+  private async postAsJournals(batchId: string, postable: readonly PostingLine[], refusals: Refusal[], impact: ReturnType<typeof batchImpact>, settings: Settings,
+    heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
+    const poster = this.journalPoster(settings);
+    const runs = await this.store.runs(postable.map((p) => p.row.runId!).filter(Boolean));
+    await this.store.updateDiscrepancies(postable.filter((p) => p.row.subject.status !== 'Posting').map((p) => ({ id: p.row.id, columns: {
+      [n(D.reviewStatus)]: reviewStatusValue('Posting'), [n(D.lastError)]: null, [`${n(D.postingBatch)}@odata.bind`]: `/${postingBatch.entitySetName}(${batchId})` } })));
+    const corrections: JournalCorrection[] = postable.map((p) => ({ ...p.correction, d365Qty: p.row.subject.d365Qty, countedQty: p.row.subject.countedQty,
+      countedOn: p.row.countedOn, snapshotAsOf: runs.get(p.row.runId ?? '')?.d365AsOf ?? '' }));
+    await heartbeat(`Posting as D365 journals: ${postable.length.toLocaleString('en-US')} lines`);
+    const result = await poster.post({ batchId, batchName: `IV ${batchId.slice(0, 8)}` }, corrections);
+    const counts = await this.store.recountBatch(batchId);
+    const names = new Map(postable.map((p) => [p.row.id, p.row.name]));
+    for (const o of result.outcomes) if (o.status === 'Post error') refusals.push({ id: o.discrepancyId, name: names.get(o.discrepancyId) ?? o.discrepancyId, reason: o.message });
+    if (result.stillRunning.length > 0) {
+      return { changed: 0, refusals, batchId, pending: `D365 is still importing (${result.stillRunning.join(', ')}): taken up again shortly` };
+    }
+    const journals = [...new Set(result.outcomes.flatMap((o) => ('journalNumber' in o ? [o.journalNumber] : [])))];
+    const type = settings.d365JournalType === 'counting' ? 'counting' : 'adjustment';
+    return { changed: counts.posted + counts.synced + counts.syncError, refusals, batchId, doneIds: result.outcomes.filter((o) => o.status === 'Posted').map((o) => o.discrepancyId),
+      verb: `posted as a D365 ${type} journal`,
+      summary: `Total value ${impact.total.absoluteValue.toLocaleString('en-US')} (net ${impact.total.netValue.toLocaleString('en-US')})${journals.length > 0 ? `, in ${type} journal${journals.length === 1 ? '' : 's'} ${journals.join(', ')}` : ''}.` };
   }
 
   /** Refresh IV status: posted lines move to Synced or Sync error as IV reports on their D365 journals. */
@@ -382,9 +447,23 @@ export class ReviewService {
   }
 
   /** Moves Posted lines on from what IV's tables say of them; recounts their batches. Returns how many moved. */
-  async followPosted(posted: readonly DiscrepancyRow[]): Promise<number> {
-    if (posted.length === 0) return 0;
-    const { ledger } = await this.ivClient(await this.store.settings());
+  async followPosted(all: readonly DiscrepancyRow[]): Promise<number> {
+    if (all.length === 0) return 0;
+    const settings = await this.store.settings();
+    // Lines posted as D365 journals are Synced when D365 has posted their journal (read back through OData).
+    const asJournals = all.filter((r) => r.journalNumber !== undefined);
+    let moved = 0;
+    if (asJournals.length > 0) {
+      const poster = this.journalPoster(settings);
+      for (const batch of new Set(asJournals.map((r) => r.postingBatchId).filter((b): b is string => b !== undefined))) {
+        const lines = asJournals.filter((r) => r.postingBatchId === batch).map((r) => r.ivLineId!).filter(Boolean);
+        moved += (await poster.refresh(batch, lines)).length;
+        await this.store.recountBatch(batch);
+      }
+    }
+    const posted = all.filter((r) => r.journalNumber === undefined);
+    if (posted.length === 0) return moved;
+    const { ledger } = await this.ivClient(settings);
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
     for (let i = 0; i < posted.length; i += 500) {
       const call = posted.slice(i, i + 500);
@@ -401,7 +480,7 @@ export class ReviewService {
     for (const batch of new Set(posted.filter((r) => changes.some((c) => c.id === r.id)).map((r) => r.postingBatchId).filter((b): b is string => b !== undefined))) {
       await this.store.recountBatch(batch);
     }
-    return changes.length;
+    return moved + changes.length;
   }
 }
 
@@ -496,7 +575,7 @@ function batchSummary(impact: ReturnType<typeof batchImpact>): string {
 
 /** The request's outcome in a few lines: what changed, and each reason a line was refused, once, with its lines. */
 function summary(action: ReviewCommand, result: ActionResult): string {
-  const lines = [`${plural(result.changed, 'discrepancy', 'discrepancies')} ${VERB[action]}.`];
+  const lines = [`${plural(result.changed, 'discrepancy', 'discrepancies')} ${result.verb ?? VERB[action]}.`];
   if (result.summary) lines.push(result.summary);
   if (result.refusals.length > 0) {
     lines.push(`${plural(result.refusals.length, 'discrepancy', 'discrepancies')} not changed:`);

@@ -47,18 +47,23 @@ export class ReviewStore {
     return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }
 
-  /** The status of each run (by id), as its choice label: Running, Completed, Failed, Replaced. */
+  /** The status of each run (by id), as its choice label (Running, Completed, Failed, Replaced), and its D365 as-of. */
   async runStatuses(runIds: readonly string[]): Promise<Map<string, string>> {
-    const statuses = new Map<string, string>();
+    return new Map([...(await this.runs(runIds))].map(([id, r]) => [id, r.status]));
+  }
+
+  async runs(runIds: readonly string[]): Promise<Map<string, { status: string; d365AsOf: string }>> {
+    const runs = new Map<string, { status: string; d365AsOf: string }>();
     const ids = [...new Set(runIds.map(bareId))];
+    const R = snapshotRun.columns;
     for (let i = 0; i < ids.length; i += 50) {
       const filter = ids.slice(i, i + 50).map((id) => `${snapshotRun.primaryId} eq ${id}`).join(' or ');
-      for (const row of await this.dataverse.retrieveAll(`${snapshotRun.entitySetName}?$select=${snapshotRun.columns.runStatus.logicalName}&$filter=${encodeURIComponent(filter)}`)) {
-        const value = row[snapshotRun.columns.runStatus.logicalName];
-        statuses.set(String(row[snapshotRun.primaryId]), RUN_STATUS.find((r) => r.value === value)?.label ?? String(value));
+      for (const row of await this.dataverse.retrieveAll(`${snapshotRun.entitySetName}?$select=${R.runStatus.logicalName},${R.d365AsOf.logicalName}&$filter=${encodeURIComponent(filter)}`)) {
+        const value = row[R.runStatus.logicalName];
+        runs.set(String(row[snapshotRun.primaryId]), { status: RUN_STATUS.find((r) => r.value === value)?.label ?? String(value), d365AsOf: String(row[R.d365AsOf.logicalName] ?? '') });
       }
     }
-    return statuses;
+    return runs;
   }
 
   /** A run's discrepancies in the given review statuses. */

@@ -55,10 +55,10 @@ export class ReviewLoop {
       token: tokenProviderFor(this.api, { IBAL_CLIENT_ID: SANDBOX_REVIEW_SERVICE_APP.clientId, IBAL_CLIENT_SECRET: SANDBOX_REVIEW_SERVICE_APP.clientSecret }) });
   }
 
-  async startService(): Promise<void> {
+  async startService(extra: Partial<ConstructorParameters<typeof ReviewService>[0]> = {}): Promise<void> {
     if (this.server) throw new Error('the review service is already running');
     this.service = new ReviewService({ dataverse: this.serviceDataverse(), ivTokens: this.iv.tokenProvider(this.ivBase), webhookKey: this.webhookKey, sealKey: this.sealKey,
-      organizationHost: new URL(this.api).host, ivBackoffBaseMs: 5, leaseMs: 2000 });
+      organizationHost: new URL(this.api).host, ivBackoffBaseMs: 5, leaseMs: 2000, ...extra });
     this.server = reviewServiceServer((request) => this.service.handle(request), 1024 * 1024);
     await new Promise<void>((ready) => this.server.listen(0, '127.0.0.1', ready));
     this.serviceUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/dataverse`;
@@ -71,6 +71,16 @@ export class ReviewLoop {
       const [definition] = (await this.call(ADMIN, 'GET', `environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`)).json.value;
       await this.call(ADMIN, 'POST', 'environmentvariablevalues', { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})` });
     }
+  }
+
+  /** An environment variable's current value, as an admin sets it. */
+  async setEnvironmentVariable(schemaname: string, value: string): Promise<void> {
+    const [definition] = (await this.call(ADMIN, 'GET', `environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`)).json.value;
+    const [existing] = (await this.call(ADMIN, 'GET', `environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`)).json.value;
+    const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})` };
+    const written = existing ? await this.call(ADMIN, 'PATCH', `environmentvariablevalues(${existing.environmentvariablevalueid})`, row)
+      : await this.call(ADMIN, 'POST', 'environmentvariablevalues', row);
+    if (written.status !== 204) throw new Error(`could not set ${schemaname}: ${JSON.stringify(written.json)}`);
   }
 
   async pointWebhookAt(url: string, key = this.webhookKey): Promise<void> {

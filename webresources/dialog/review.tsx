@@ -142,7 +142,9 @@ export function ReviewDialog({ request }: { request: DialogRequest }) {
           <Text weight="semibold">
             {request.total.lines.toLocaleString()} corrections, quantity {quantity(request.total.quantity)}, value {money(request.total.absoluteValue)} (net {money(request.total.netValue)}).
           </Text>
-          <Text>Inventory Visibility will create inventory adjustment journals in D365 for these amounts.</Text>
+          <Text>{request.path === 'd365-journal'
+            ? `They go to D365 as ${request.journalType === 'counting' ? 'a counting journal (it sets on-hand to the counts)' : 'an inventory adjustment journal'}, imported through data management.`
+            : 'They go to Inventory Visibility, which creates inventory adjustment journals in D365 for these amounts.'}</Text>
           <ImpactTable title="Warehouse" rows={Object.entries(request.byWarehouse)} />
           <ImpactTable title="Reason" rows={Object.entries(request.byReason)} />
         </>
