@@ -8,4 +8,8 @@ module.exports = {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  // Suites run in worker processes, recycled when they grow: many DuckDB instances opened and closed in one process
+  // (emulators, the job) ended in a native crash of the whole run when everything ran in band on a 2-core machine.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1GB',
 };

@@ -66,6 +66,7 @@ const reviewService = new ReviewService({
   dataverse: new DataverseClient({ apiUrl: api, token: tokenProviderFor(api, { IBAL_CLIENT_ID: SANDBOX_REVIEW_SERVICE_APP.clientId, IBAL_CLIENT_SECRET: SANDBOX_REVIEW_SERVICE_APP.clientSecret }) }),
   ivTokens: iv.tokenProvider(origin), webhookKey: keys.webhookKey, sealKey: keys.sealKey, organizationHost: new URL(origin).host,
   ivBackoffBaseMs: 200, log: (line) => process.stderr.write(line),
+  d365Tokens: (url) => d365TokenProvider(url, { tenantId: d365.tenantId, clientId: d365.clientId, clientSecret: d365.clientSecret, loginUrl: origin }),
 });
 routes.reviewService = reviewService;
 routes.app = appServer({ root: resolve('.'), emulator, iv });

@@ -80,6 +80,7 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_posterrorcount: { displayName: 'Buchungsfehler' },
       ibal_syncedcount: { displayName: 'Mit D365 synchronisiert' },
       ibal_syncerrorcount: { displayName: 'Synchronisierungsfehler' },
+      ibal_journalrecord: { displayName: 'D365-Erfassungsprotokoll', description: 'Buchen als D365-Erfassung: die Erfassungen, Zeilennummern und Importausführungen, festgehalten, bevor D365 davon erfährt' },
     },
     ibal_discrepancy: {
       ibal_name: { displayName: 'Name' },
@@ -121,7 +122,8 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_decidedon: { displayName: 'Genehmigt oder abgelehnt am' },
       ibal_comment: { displayName: 'Kommentar' },
       ibal_postingbatch: { displayName: 'Buchungsstapel' },
-      ibal_ivlineid: { displayName: 'IV-Zeilen-ID' },
+      ibal_ivlineid: { displayName: 'IV-Zeilen-ID', description: 'Die stabile ID der für diese Korrektur gebuchten Zeile: die IV-Anpassungszeilen-ID oder die ID der D365-Erfassungszeile' },
+      ibal_journalnumber: { displayName: 'D365-Erfassung', description: 'Buchen als D365-Erfassung: die Erfassung, in der D365 die Zeile angelegt hat' },
       ibal_ivstatus: { displayName: 'IV-Status' },
       ibal_lasterror: { displayName: 'Letzter Fehler' },
       ibal_countedby: { displayName: 'Gezählt von' },

@@ -76,11 +76,15 @@ async function rowsToShow(api: WebApi, ids: readonly string[], runId: string | u
   return rows;
 }
 
+/** An environment variable's current value, else its default. */
+async function setting(api: WebApi, variable: { schemaName: string; defaultValue?: string }): Promise<string> {
+  const values = await retrieveAll(api, 'environmentvariablevalue', `?$select=value&$filter=schemaname eq '${variable.schemaName}'`) as Array<{ value?: string | null }>;
+  return values[0]?.value ?? variable.defaultValue ?? '';
+}
+
 /** The approval limit above which a comment confirms a correction (for the dialog's hint; the service enforces it). */
 async function commentAboveValue(api: WebApi): Promise<number> {
-  const schema = ENVIRONMENT_VARIABLES.approvalCommentAboveValue;
-  const values = await retrieveAll(api, 'environmentvariablevalue', `?$select=value&$filter=schemaname eq '${schema.schemaName}'`) as Array<{ value?: string | null }>;
-  const value = Number(values[0]?.value ?? schema.defaultValue);
+  const value = Number(await setting(api, ENVIRONMENT_VARIABLES.approvalCommentAboveValue));
   return Number.isFinite(value) ? value : Number.POSITIVE_INFINITY;
 }
 
@@ -170,7 +174,9 @@ export async function postToInventoryVisibility(selectedIds?: string[], control?
   if (rows.length === 0) return tell(title, 'There are no approved corrections to post among these: only Approved lines (or lines to post again) are posted.');
   const impact = batchImpact(rows.map((r) => ({ ...r.correction, correctionQty: r.correction.correctionQty!, reasonCode: r.correction.reasonCode ?? 'Unknown',
     approvedOn: r.correction.approvedOn ?? '' }) as ApprovedCorrection));
-  if (!(await openDialog({ kind: 'confirmPost', ...impact }, title))) return;
+  const path = (await setting(Xrm.WebApi, ENVIRONMENT_VARIABLES.postingPath)) === 'd365-journal' ? 'd365-journal' as const : 'iv' as const;
+  const journalType = (await setting(Xrm.WebApi, ENVIRONMENT_VARIABLES.d365JournalType)) === 'counting' ? 'counting' as const : 'adjustment' as const;
+  if (!(await openDialog({ kind: 'confirmPost', ...impact, path, journalType }, path === 'iv' ? title : 'Post as a D365 journal'))) return;
   await submit({ action: 'post', discrepancyIds: ids, runId, confirmed: { lines: impact.total.lines, absoluteValue: impact.total.absoluteValue } }, 'post', rows.length, control);
 }
 

@@ -39,6 +39,8 @@ const rowSchema = z.object({
   [n(D.decidedOn)]: z.nullish(z.string()),
   [lookupValueName(n(D.decidedBy))]: z.nullish(z.string()),
   [lookupValueName(n(D.countedBy))]: z.nullish(z.string()),
+  [n(D.countedOn)]: z.nullish(z.string()),
+  [n(D.journalNumber)]: z.nullish(z.string()),
   [n(D.approvalSeal)]: z.nullish(z.string()),
   [lookupValueName(n(D.postingBatch))]: z.nullish(z.string()),
   [n(D.ivLineId)]: z.nullish(z.string()),
@@ -56,6 +58,9 @@ export interface DiscrepancyRow {
   subject: ReviewSubject;
   correction: Omit<ApprovedCorrection, 'reasonCode' | 'approvedOn' | 'correctionQty'> & { correctionQty: number | null; reasonCode: ReasonCode | undefined; approvedOn: string | undefined };
   decidedBy: string | undefined;
+  countedOn: string | undefined;
+  /** Posted as a D365 journal: the journal D365 created the line in. */
+  journalNumber: string | undefined;
   approvalSeal: string | undefined;
   postingBatchId: string | undefined;
   ivLineId: string | undefined;
@@ -82,7 +87,7 @@ export function toDiscrepancyRow(raw: unknown): DiscrepancyRow {
       batch: str(D.batch), serial: str(D.serial), inventoryStatus: str(D.status), owner: str(D.owner), unitCost: num(D.unitCost),
       correctionQty: orNull(D.correctionQty), reasonCode: reasonOf(orNull(D.reasonCode)), approvedOn: str(D.decidedOn) || undefined,
     },
-    decidedBy: lookup(D.decidedBy), approvalSeal: str(D.approvalSeal) || undefined, postingBatchId: lookup(D.postingBatch),
+    decidedBy: lookup(D.decidedBy), countedOn: str(D.countedOn) || undefined, journalNumber: str(D.journalNumber) || undefined, approvalSeal: str(D.approvalSeal) || undefined, postingBatchId: lookup(D.postingBatch),
     ivLineId: str(D.ivLineId) || undefined, needsAttention: str(D.needsAttention) || undefined,
   };
 }

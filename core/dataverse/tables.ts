@@ -111,6 +111,8 @@ export const postingBatch = defineTable({
     postErrorCount: column('post error count', 'Post errors', integer()),
     syncedCount: column('synced count', 'Synced to D365', integer()),
     syncErrorCount: column('sync error count', 'Sync errors', integer()),
+    journalRecord: column('journal record', 'D365 journal record', memo(1048576),
+      { description: 'Posting as a D365 journal: the journals, line numbers and import executions, recorded before D365 hears of them' }),
   },
 });
 
@@ -152,7 +154,8 @@ export const discrepancy = defineTable({
       { description: 'Set by the IV status follow-up: why this line is stuck (in Posting, or Posted and not synced, for too long)' }),
     comment: column('comment', 'Comment', memo(4000)),
     postingBatch: column('posting batch', 'Posting batch', lookup(postingBatch.logicalName, 'Restrict')),
-    ivLineId: column('iv line id', 'IV line id', text(100)),
+    ivLineId: column('iv line id', 'IV line id', text(100), { description: 'The stable id of the line posted for this correction: the IV adjustment line id, or the D365 journal line id' }),
+    journalNumber: column('journal number', 'D365 journal', text(50), { description: 'Posting as a D365 journal: the journal D365 created the line in' }),
     ivStatus: column('iv status', 'IV status', text(50)),
     lastError: column('last error', 'Last error', memo(4000)),
     likelyCause: column('likely cause', 'Likely cause', choice(LIKELY_CAUSE), { description: 'The strongest cause the rules found; empty where none fits' }),

@@ -5,12 +5,13 @@
  * Posted lines and stuck corrections, on a timer (`ibal follow-up` does the same once, from a scheduler).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ConfidentialClientApplication } from '@azure/msal-node';
 import { z } from 'zod';
 import { IV_ENTRA_SCOPE } from '../../core/iv.js';
 import { securityServiceTokens, type IvTokenProvider } from '../../core/iv-tokens.js';
 import { tokenProviderFor } from '../dataverse/auth.js';
 import { DataverseClient } from '../dataverse/client.js';
+import { d365TokenProvider } from '../d365/auth.js';
+import { clientCredentialsToken, confidentialClient } from '../entra.js';
 import { InputError } from '../errors.js';
 import { ReviewService, type PlainRequest, type PlainResponse } from './service.js';
 
@@ -29,6 +30,10 @@ const settingsSchema = z.object({
   IBAL_SEAL_KEY: z.string().min(32, 'must be at least 32 characters (a generated secret, kept apart from the webhook key)'),
   IBAL_IV_SECURITY_SERVICE_URL: z.url().default('https://securityservice.operations365.dynamics.com/token'),
   IBAL_FOLLOW_UP_MINUTES: z.coerce.number().min(0).default(15),
+  /** How long a request is the service's after it last said it is working on it (a stopped service's are taken up after). */
+  IBAL_LEASE_SECONDS: z.coerce.number().min(1).default(120),
+  /** A stand-in for login.microsoftonline.com on 127.0.0.1 (the sandbox, tests); unset in production. */
+  IBAL_LOGIN_URL: z.url().optional(),
   IBAL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_BODY_BYTES),
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HOST: z.string().default('127.0.0.1'),
@@ -51,20 +56,16 @@ export function reviewServiceFrom(settings: ReviewServiceSettings, log: (line: s
   const dataverse = new DataverseClient({ apiUrl: settings.IBAL_DATAVERSE_URL, token: tokenProviderFor(settings.IBAL_DATAVERSE_URL, env) });
   let tokens: IvTokenProvider | undefined;
   // The IV environment id is the solution's environment variable: read when IV is first needed.
+  const msal = confidentialClient({ tenantId: settings.IBAL_TENANT_ID ?? 'organizations', clientId: settings.IBAL_CLIENT_ID,
+    clientSecret: settings.IBAL_CLIENT_SECRET, loginUrl: settings.IBAL_LOGIN_URL }, 'IBAL_LOGIN_URL');
   const service: ReviewService = new ReviewService({ dataverse, webhookKey: settings.IBAL_WEBHOOK_KEY, sealKey: settings.IBAL_SEAL_KEY,
-    organizationHost: new URL(settings.IBAL_DATAVERSE_URL).host, log,
-    ivTokens: { token: async (refresh) => {
-      if (!tokens) {
-        const msal = new ConfidentialClientApplication({ auth: { clientId: settings.IBAL_CLIENT_ID, clientSecret: settings.IBAL_CLIENT_SECRET,
-          authority: `https://login.microsoftonline.com/${settings.IBAL_TENANT_ID ?? 'organizations'}` } });
-        tokens = securityServiceTokens({ fetch: globalThis.fetch.bind(globalThis), securityServiceUrl: settings.IBAL_IV_SECURITY_SERVICE_URL,
-          environmentId: (await service.store.settings()).ivEnvironmentId,
-          entraToken: async () => {
-            const result = await msal.acquireTokenByClientCredential({ scopes: [IV_ENTRA_SCOPE] });
-            if (!result?.accessToken) throw new Error('Entra issued no token for Inventory Visibility');
-            return result.accessToken;
-          } });
-      }
+    organizationHost: new URL(settings.IBAL_DATAVERSE_URL).host, log, leaseMs: settings.IBAL_LEASE_SECONDS * 1000,
+    // Posting as D365 journals: the same app registration, registered in D365 too (README, D365 admin setup).
+    d365Tokens: (environmentUrl) => d365TokenProvider(environmentUrl, { tenantId: settings.IBAL_TENANT_ID ?? 'organizations', clientId: settings.IBAL_CLIENT_ID,
+      clientSecret: settings.IBAL_CLIENT_SECRET, loginUrl: settings.IBAL_LOGIN_URL }),
+    ivTokens: { token: async (refresh?: boolean) => {
+      tokens ??= securityServiceTokens({ fetch: globalThis.fetch.bind(globalThis), securityServiceUrl: settings.IBAL_IV_SECURITY_SERVICE_URL,
+        environmentId: (await service.store.settings()).ivEnvironmentId, entraToken: clientCredentialsToken(msal, IV_ENTRA_SCOPE) });
       return tokens.token(refresh);
     } } });
   return service;

@@ -15,6 +15,10 @@ import type { IvTokenProvider } from '../../core/iv-tokens.js';
 import { AUTHOR_COLUMNS, REQUEST_STATUS_OF, isFinished, parseRequest, requestStatusLabel, type ReviewRequestInput } from '../../core/review-request.js';
 import { mayRun, rolesFor, transition, type ReviewAction, type ReviewChanges, type ReviewCommand, type ReviewStatus, type WorkflowSettings } from '../../core/workflow.js';
 import type { DataverseClient } from '../dataverse/client.js';
+import { D365Client, type D365TokenProvider } from '../d365/client.js';
+import { D365JournalPoster } from '../d365/journal-poster.js';
+import type { JournalCorrection, JournalSettings } from '../../core/d365-journal.js';
+import { DataverseJournalPostingStore } from './journal-store.js';
 import { InventoryVisibilityClient } from '../iv/client.js';
 import { IvLedger, ivLedgerTablesOf } from '../iv/ledger.js';
 import { parseContext, targetColumns, type WebhookContext } from './context.js';
@@ -41,6 +45,10 @@ export interface ReviewServiceOptions {
   fetch?: typeof fetch;
   now?: () => Date;
   log?: (line: string) => void;
+  /** Tokens for a D365 finance and operations environment (posting as D365 journals), by its URL. */
+  d365Tokens?: (environmentUrl: string) => D365TokenProvider;
+  /** How the D365 client waits between attempts and for an import (tests run it on the emulator's clock). */
+  d365Sleep?: (ms: number) => Promise<void>;
   ivMaxAttempts?: number;
   ivBackoffBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -50,7 +58,7 @@ export interface PlainRequest { method: string; url: string; headers: Record<str
 export interface PlainResponse { status: number; headers: Record<string, string>; body: string }
 
 interface Refusal { id: string; name: string; reason: string }
-interface ActionResult { changed: number; refusals: Refusal[]; summary?: string; batchId?: string }
+interface ActionResult { changed: number; refusals: Refusal[]; summary?: string; batchId?: string; doneIds?: string[]; pending?: string; verb?: string }
 
 const VERB: Record<ReviewCommand, string> = {
   requestCount: 'count requested', recordCount: 'count recorded', approve: 'approved', reject: 'rejected', explain: 'closed as explained',
@@ -137,14 +145,15 @@ export class ReviewService {
     const roles = await this.store.productRolesOf(context.InitiatingUserId);
     if (!mayRun(input.action, roles)) return { ok: false, message: refusedRole(input.action) };
     if (input.discrepancyIds.length === 0 || !['requestCount', 'recordCount', 'approve', 'reject', 'explain'].includes(input.action)) return { ok: true };
-    const rows = await this.store.discrepancies(input.discrepancyIds);
+    const found = await this.store.discrepancies(input.discrepancyIds);
+    const { rows, refusals } = await ofCompletedRuns(this.store, found);
     const settings = workflowSettings(await this.store.settings());
-    const reasons = rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, settings)).filter((t): t is { ok: false; reason: string } => !t.ok);
-    if (rows.length > 0 && reasons.length === rows.length) {
+    const reasons = [...refusals, ...rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, settings)).filter((t): t is { ok: false; reason: string } => !t.ok)];
+    if (found.length > 0 && reasons.length === found.length) {
       const distinct = [...new Set(reasons.map((r) => r.reason))];
       return { ok: false, message: `Nothing would change: ${distinct.slice(0, 3).join(' ')}` };
     }
-    if (rows.length === 0) return { ok: false, message: 'None of the selected discrepancies exists.' };
+    if (found.length === 0) return { ok: false, message: 'None of the selected discrepancies exists.' };
     return { ok: true };
   }
 
@@ -161,11 +170,21 @@ export class ReviewService {
     let result: ActionResult;
     try {
       result = await this.carryOut(row);
+      // Taken up again after a stop: what the earlier attempt refused still stands, unless this one did the line.
+      const earlier = earlierRefusals(row.columns[n(R.refusals)]);
+      const settled = new Set([...result.refusals.map((r) => r.id), ...(result.doneIds ?? [])]);
+      result = { ...result, refusals: [...earlier.filter((r) => !settled.has(r.id)), ...result.refusals] };
     } catch (error) {
       await this.store.updateRequest(row.id, { [n(R.requestStatus)]: REQUEST_STATUS_OF.Failed, [n(R.leaseUntil)]: null, [n(R.progress)]: null,
         [n(R.outcome)]: `The review service stopped with an error: ${(error as Error).message}. What was done is kept; make the request again to finish.`.slice(0, 100000),
         [n(R.processedOn)]: iso(this.now()) });
       throw error;
+    }
+    if (result.pending) {
+      // D365 is still importing: the request stays In progress, and the follow-up takes it up again after its lease.
+      await this.store.updateRequest(row.id, { [n(R.progress)]: result.pending.slice(0, 200), [n(R.refusals)]: JSON.stringify(result.refusals).slice(0, 100000),
+        [n(R.leaseUntil)]: iso(new Date(this.now().getTime() + this.leaseMs)) });
+      return;
     }
     const final = result.changed === 0 && result.refusals.length > 0 ? 'Refused' : result.refusals.length > 0 ? 'Completed with refusals' : 'Completed';
     await this.store.updateRequest(row.id, {
@@ -212,8 +231,9 @@ export class ReviewService {
 
   /** Request count, Record count, Approve, Reject, Mark explained: one transition per line, who and when stamped. */
   private async review(input: ReviewRequestInput, requester: string, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
-    const rows = await this.store.discrepancies(input.discrepancyIds);
-    const refusals = missing(input.discrepancyIds, rows);
+    const found = await this.store.discrepancies(input.discrepancyIds);
+    const { rows, refusals } = await ofCompletedRuns(this.store, found);
+    refusals.unshift(...missing(input.discrepancyIds, found));
     const settings = workflowSettings(await this.store.settings());
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
     const now = this.now();
@@ -231,16 +251,20 @@ export class ReviewService {
     return { changed: changes.length, refusals };
   }
 
+  /** What an IV line is built with, from the environment variables. */
+  private postingSettings(settings: Settings): PostingSettings & { maxLines: number } {
+    const maxLines = Number(settings.ivMaxLinesPerCall || 512);
+    if (!Number.isInteger(maxLines) || maxLines < 1) throw new Error(`The environment variable ibal_IVMaxLinesPerCall is '${settings.ivMaxLinesPerCall}', not a whole number of 1 or more.`);
+    return { quantityDataSource: settings.ivQuantityDataSource, physicalMeasure: settings.ivPhysicalMeasure, fnoJournalNameId: settings.d365JournalNameId || undefined, maxLines };
+  }
+
   private async ivClient(settings: Settings): Promise<{ iv: InventoryVisibilityClient; ledger: IvLedger; posting: PostingSettings & { maxLines: number } }> {
     if (settings.ivEndpoint === '') throw new Error('The environment variable ibal_IVEndpoint is not set: an admin sets the Inventory Visibility endpoint (README).');
     if (settings.ivEnvironmentId === '') throw new Error('The environment variable ibal_IVEnvironmentId is not set.');
     const iv = new InventoryVisibilityClient({ endpoint: settings.ivEndpoint, environmentId: settings.ivEnvironmentId, tokens: this.options.ivTokens,
       createWithIVSync: isYes(settings.ivCreateWithSync), ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}), ...(this.options.ivBackoffBaseMs !== undefined ? { backoffBaseMs: this.options.ivBackoffBaseMs } : {}) });
-    const maxLines = Number(settings.ivMaxLinesPerCall || 512);
-    if (!Number.isInteger(maxLines) || maxLines < 1) throw new Error(`The environment variable ibal_IVMaxLinesPerCall is '${settings.ivMaxLinesPerCall}', not a whole number of 1 or more.`);
-    return { iv, ledger: new IvLedger(this.options.dataverse, ivLedgerTablesOf(settings.ivLedgerTables)),
-      posting: { quantityDataSource: settings.ivQuantityDataSource, physicalMeasure: settings.ivPhysicalMeasure, fnoJournalNameId: settings.d365JournalNameId || undefined, maxLines } };
+    return { iv, ledger: new IvLedger(this.options.dataverse, ivLedgerTablesOf(settings.ivLedgerTables)), posting: this.postingSettings(settings) };
   }
 
   /**
@@ -249,11 +273,14 @@ export class ReviewService {
    */
   private async post(request: RequestRow, input: ReviewRequestInput, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
     const settings = await this.store.settings();
-    const { iv, ledger, posting } = await this.ivClient(settings);
+    const asJournals = settings.postingPath === 'd365-journal';
+    const posting = this.postingSettings(settings);
+    const ivPath = asJournals ? undefined : await this.ivClient(settings);
     const batchId = derivedId(`posting-batch/${request.id}`);
     const eligible: ReviewStatus[] = ['Approved', 'Post error', 'Posting'];
-    const rows = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, eligible);
-    const refusals = missing(input.discrepancyIds, rows);
+    const found = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, eligible);
+    const { rows, refusals } = await ofCompletedRuns(this.store, found);
+    refusals.unshift(...missing(input.discrepancyIds, found));
     const candidates: DiscrepancyRow[] = [];
     for (const row of rows) {
       if (!eligible.includes(row.subject.status)) refusals.push({ id: row.id, name: row.name, reason: `It is ${row.subject.status}: only Approved corrections are posted.` });
@@ -279,12 +306,17 @@ export class ReviewService {
       if (sealHolds(this.options.sealKey, row)) { postable.push(postingLineOf(row, posting)); continue; }
       const reason = 'Its figures changed after it was approved, so it was not posted; it is back to Counted for a new approval.';
       refusals.push({ id: row.id, name: row.name, reason });
-      if (row.subject.status !== 'Posting' || !(await ledger.entries([lineIdOf(row)])).has(lineIdOf(row))) {
+      if (asJournals && row.subject.status === 'Posting') {
+        // It may already be in a D365 journal: a person decides, it is not sent back for approval.
+        resealed.push({ id: row.id, columns: { [n(D.needsAttention)]: 'Its figures changed while it was being posted as a D365 journal: check the journal lines before posting or approving it again.' } });
+      } else if (row.subject.status !== 'Posting' || (ivPath !== undefined && !(await ivPath.ledger.entries([lineIdOf(row)])).has(lineIdOf(row)))) {
         resealed.push({ id: row.id, columns: { [n(D.reviewStatus)]: reviewStatusValue('Counted'), [n(D.approvalSeal)]: null, [n(D.lastError)]: reason,
           [n(D.ivLineId)]: null, [`${n(D.postingBatch)}@odata.bind`]: null } });
       }
     }
     await this.store.updateDiscrepancies(resealed);
+    // On record at once: if the service stops now, whoever takes the request up still reports these lines.
+    if (refusals.length > 0) await this.store.updateRequest(request.id, { [n(R.refusals)]: JSON.stringify(refusals).slice(0, 100000) });
     if (postable.length === 0) return { changed: 0, refusals };
     const impact = batchImpact(postable.map((p) => p.correction));
     await this.store.ensureBatch(batchId, {
@@ -294,6 +326,8 @@ export class ReviewService {
       [n(postingBatch.columns.ivEnvironment)]: settings.ivEnvironmentId,
     });
     await this.store.updateRequest(request.id, { [`${n(R.postingBatch)}@odata.bind`]: `/${postingBatch.entitySetName}(${batchId})` });
+    if (!ivPath) return this.postAsJournals(batchId, postable, refusals, impact, settings, heartbeat);
+    const { iv, ledger } = ivPath;
     // Every line is on record as Posting, with its id, before IV hears of any of them.
     await this.store.updateDiscrepancies(postable.filter((p) => p.row.subject.status !== 'Posting').map((p) => ({ id: p.row.id, columns: postingColumns(p.line.id, batchId) })));
     const duplicates: string[] = [];
@@ -313,13 +347,54 @@ export class ReviewService {
       await this.store.updateDiscrepancies(duplicates.map((id) => ({ id, columns: { [n(D.needsAttention)]: 'Inventory Visibility holds this correction more than once: check the adjustment lines with its IV line id and reverse the extra one.' } })));
     }
     const log = await this.store.batchLog(batchId);
-    await this.store.recountBatch(batchId, {
+    const counts = await this.store.recountBatch(batchId, {
       responseLog: `${log}${outcome.responses.map((r) => `${iso(this.now())} ${r}`).join('\n')}\n`,
       errors: outcome.failed.map((f) => `${postable.find((p) => p.row.id === f.id)?.row.name ?? f.id}: ${f.message}`).join('\n'),
     });
     for (const f of outcome.failed) refusals.push({ id: f.id, name: postable.find((p) => p.row.id === f.id)?.row.name ?? f.id, reason: f.message });
-    return { changed: outcome.posted.length, refusals, batchId,
+    // Posted by this request, in this attempt or an earlier one that was stopped: what its batch holds now.
+    return { changed: counts.posted + counts.synced + counts.syncError, refusals, batchId, doneIds: outcome.posted,
       summary: `Total value ${impact.total.absoluteValue.toLocaleString('en-US')} (net ${impact.total.netValue.toLocaleString('en-US')}).` };
+  }
+
+  /** The D365 journal poster for the environment the settings name. */
+  private journalPoster(settings: Settings): D365JournalPoster {
+    if (settings.d365Url === '') throw new Error('The environment variable ibal_D365Url is not set: an admin sets the D365 environment journals go to (README).');
+    if (!this.options.d365Tokens) throw new Error('This review service has no D365 app registration: set IBAL_TENANT_ID, IBAL_CLIENT_ID and IBAL_CLIENT_SECRET for it.');
+    const type = settings.d365JournalType === 'counting' ? 'counting' : 'adjustment';
+    const journal: JournalSettings = { type, journalNameId: type === 'counting' ? settings.d365CountingJournalNameId : settings.d365JournalNameId,
+      maxLinesPerJournal: Number(settings.d365JournalMaxLines || 1000) };
+    const client = new D365Client({ baseUrl: settings.d365Url, token: this.options.d365Tokens(settings.d365Url), ...(this.options.d365Sleep ? { sleep: this.options.d365Sleep } : {}) });
+    return new D365JournalPoster({ client, definitionGroup: settings.d365ImportProject, settings: journal, store: new DataverseJournalPostingStore(this.store),
+      ...(this.options.d365Sleep ? { sleep: this.options.d365Sleep } : {}), log: this.log });
+  }
+
+  /**
+   * Post as D365 journals (ibal_PostingPath d365-journal): one journal per batch (split at the line limit), its plan on
+   * record before D365 hears of it, what D365 already holds read back before anything is sent again
+   * (job/d365/journal-poster.ts). An import D365 has not finished keeps the request in progress.
+   */
+  private async postAsJournals(batchId: string, postable: readonly PostingLine[], refusals: Refusal[], impact: ReturnType<typeof batchImpact>, settings: Settings,
+    heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
+    const poster = this.journalPoster(settings);
+    const runs = await this.store.runs(postable.map((p) => p.row.runId!).filter(Boolean));
+    await this.store.updateDiscrepancies(postable.filter((p) => p.row.subject.status !== 'Posting').map((p) => ({ id: p.row.id, columns: {
+      [n(D.reviewStatus)]: reviewStatusValue('Posting'), [n(D.lastError)]: null, [`${n(D.postingBatch)}@odata.bind`]: `/${postingBatch.entitySetName}(${batchId})` } })));
+    const corrections: JournalCorrection[] = postable.map((p) => ({ ...p.correction, d365Qty: p.row.subject.d365Qty, countedQty: p.row.subject.countedQty,
+      countedOn: p.row.countedOn, snapshotAsOf: runs.get(p.row.runId ?? '')?.d365AsOf ?? '' }));
+    await heartbeat(`Posting as D365 journals: ${postable.length.toLocaleString('en-US')} lines`);
+    const result = await poster.post({ batchId, batchName: `IV ${batchId.slice(0, 8)}` }, corrections);
+    const counts = await this.store.recountBatch(batchId);
+    const names = new Map(postable.map((p) => [p.row.id, p.row.name]));
+    for (const o of result.outcomes) if (o.status === 'Post error') refusals.push({ id: o.discrepancyId, name: names.get(o.discrepancyId) ?? o.discrepancyId, reason: o.message });
+    if (result.stillRunning.length > 0) {
+      return { changed: 0, refusals, batchId, pending: `D365 is still importing (${result.stillRunning.join(', ')}): taken up again shortly` };
+    }
+    const journals = [...new Set(result.outcomes.flatMap((o) => ('journalNumber' in o ? [o.journalNumber] : [])))];
+    const type = settings.d365JournalType === 'counting' ? 'counting' : 'adjustment';
+    return { changed: counts.posted + counts.synced + counts.syncError, refusals, batchId, doneIds: result.outcomes.filter((o) => o.status === 'Posted').map((o) => o.discrepancyId),
+      verb: `posted as a D365 ${type} journal`,
+      summary: `Total value ${impact.total.absoluteValue.toLocaleString('en-US')} (net ${impact.total.netValue.toLocaleString('en-US')})${journals.length > 0 ? `, in ${type} journal${journals.length === 1 ? '' : 's'} ${journals.join(', ')}` : ''}.` };
   }
 
   /** Refresh IV status: posted lines move to Synced or Sync error as IV reports on their D365 journals. */
@@ -372,9 +447,23 @@ export class ReviewService {
   }
 
   /** Moves Posted lines on from what IV's tables say of them; recounts their batches. Returns how many moved. */
-  async followPosted(posted: readonly DiscrepancyRow[]): Promise<number> {
-    if (posted.length === 0) return 0;
-    const { ledger } = await this.ivClient(await this.store.settings());
+  async followPosted(all: readonly DiscrepancyRow[]): Promise<number> {
+    if (all.length === 0) return 0;
+    const settings = await this.store.settings();
+    // Lines posted as D365 journals are Synced when D365 has posted their journal (read back through OData).
+    const asJournals = all.filter((r) => r.journalNumber !== undefined);
+    let moved = 0;
+    if (asJournals.length > 0) {
+      const poster = this.journalPoster(settings);
+      for (const batch of new Set(asJournals.map((r) => r.postingBatchId).filter((b): b is string => b !== undefined))) {
+        const lines = asJournals.filter((r) => r.postingBatchId === batch).map((r) => r.ivLineId!).filter(Boolean);
+        moved += (await poster.refresh(batch, lines)).length;
+        await this.store.recountBatch(batch);
+      }
+    }
+    const posted = all.filter((r) => r.journalNumber === undefined);
+    if (posted.length === 0) return moved;
+    const { ledger } = await this.ivClient(settings);
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
     for (let i = 0; i < posted.length; i += 500) {
       const call = posted.slice(i, i + 500);
@@ -391,7 +480,7 @@ export class ReviewService {
     for (const batch of new Set(posted.filter((r) => changes.some((c) => c.id === r.id)).map((r) => r.postingBatchId).filter((b): b is string => b !== undefined))) {
       await this.store.recountBatch(batch);
     }
-    return changes.length;
+    return moved + changes.length;
   }
 }
 
@@ -439,6 +528,33 @@ export function reviewColumns(changes: ReviewChanges, userId: string, now: Date)
   return columns;
 }
 
+/**
+ * The rows of completed runs, and a refusal for each row of a run that did not complete (Running, Failed, or Replaced
+ * by a run of other snapshot files): those rows are out of the review.
+ */
+async function ofCompletedRuns(store: ReviewStore, rows: readonly DiscrepancyRow[]): Promise<{ rows: DiscrepancyRow[]; refusals: Refusal[] }> {
+  const statuses = await store.runStatuses(rows.map((r) => r.runId).filter((id): id is string => id !== undefined));
+  const kept: DiscrepancyRow[] = [];
+  const refusals: Refusal[] = [];
+  for (const row of rows) {
+    const status = row.runId ? statuses.get(row.runId) : undefined;
+    if (status === 'Completed') kept.push(row);
+    else refusals.push({ id: row.id, name: row.name, reason: `Its run is ${status ?? 'gone'}: only the discrepancies of a completed run are reviewed and posted.` });
+  }
+  return { rows: kept, refusals };
+}
+
+/** The refusals an earlier attempt at the request recorded. */
+function earlierRefusals(value: unknown): Refusal[] {
+  if (typeof value !== 'string' || value === '') return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((r): r is Refusal => typeof r === 'object' && r !== null && typeof (r as Refusal).id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 function missing(ids: readonly string[], rows: readonly DiscrepancyRow[]): Refusal[] {
   const found = new Set(rows.map((r) => r.id));
   return ids.filter((id) => !found.has(id)).map((id) => ({ id, name: id, reason: 'It no longer exists.' }));
@@ -459,7 +575,7 @@ function batchSummary(impact: ReturnType<typeof batchImpact>): string {
 
 /** The request's outcome in a few lines: what changed, and each reason a line was refused, once, with its lines. */
 function summary(action: ReviewCommand, result: ActionResult): string {
-  const lines = [`${plural(result.changed, 'discrepancy', 'discrepancies')} ${VERB[action]}.`];
+  const lines = [`${plural(result.changed, 'discrepancy', 'discrepancies')} ${result.verb ?? VERB[action]}.`];
   if (result.summary) lines.push(result.summary);
   if (result.refusals.length > 0) {
     lines.push(`${plural(result.refusals.length, 'discrepancy', 'discrepancies')} not changed:`);

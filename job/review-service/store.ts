@@ -9,7 +9,7 @@ import { ENVIRONMENT_VARIABLES } from '../../core/dataverse/environment.js';
 import { PRODUCT_ROLES } from '../../core/dataverse/roles.js';
 import { DISCREPANCY_SELECT, bareId, idFilters, reviewStatusValue, toDiscrepancyRow, type DiscrepancyRow } from '../../core/dataverse/rows.js';
 import { lookupValueName, type ColumnDefinition } from '../../core/dataverse/schema.js';
-import { BATCH_STATUS, discrepancy, postingBatch, reviewRequest } from '../../core/dataverse/tables.js';
+import { BATCH_STATUS, RUN_STATUS, discrepancy, postingBatch, reviewRequest, snapshotRun } from '../../core/dataverse/tables.js';
 import type { ReviewStatus } from '../../core/workflow.js';
 import type { DataverseClient } from '../dataverse/client.js';
 
@@ -45,6 +45,25 @@ export class ReviewStore {
     }
     const order = new Map(ids.map((id, i) => [bareId(id), i]));
     return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
+
+  /** The status of each run (by id), as its choice label (Running, Completed, Failed, Replaced), and its D365 as-of. */
+  async runStatuses(runIds: readonly string[]): Promise<Map<string, string>> {
+    return new Map([...(await this.runs(runIds))].map(([id, r]) => [id, r.status]));
+  }
+
+  async runs(runIds: readonly string[]): Promise<Map<string, { status: string; d365AsOf: string }>> {
+    const runs = new Map<string, { status: string; d365AsOf: string }>();
+    const ids = [...new Set(runIds.map(bareId))];
+    const R = snapshotRun.columns;
+    for (let i = 0; i < ids.length; i += 50) {
+      const filter = ids.slice(i, i + 50).map((id) => `${snapshotRun.primaryId} eq ${id}`).join(' or ');
+      for (const row of await this.dataverse.retrieveAll(`${snapshotRun.entitySetName}?$select=${R.runStatus.logicalName},${R.d365AsOf.logicalName}&$filter=${encodeURIComponent(filter)}`)) {
+        const value = row[R.runStatus.logicalName];
+        runs.set(String(row[snapshotRun.primaryId]), { status: RUN_STATUS.find((r) => r.value === value)?.label ?? String(value), d365AsOf: String(row[R.d365AsOf.logicalName] ?? '') });
+      }
+    }
+    return runs;
   }
 
   /** A run's discrepancies in the given review statuses. */

@@ -98,6 +98,8 @@ export class InventoryVisibilityEmulator {
   private faults: IvFaultMode | undefined;
   private random: () => number = Math.random;
   private listening: Listening | undefined;
+  /** Called once IV has kept a call's lines (and its tables show them), before it answers: where tests stop a caller. */
+  onLinesKept: ((lines: readonly LedgerLine[]) => void) | undefined;
   /** Calls to the bulk API, and lines it received in total (repeats included). */
   stats = { bulkCalls: 0, linesReceived: 0, tokensIssued: 0 };
 
@@ -247,6 +249,7 @@ export class InventoryVisibilityEmulator {
       since: this.nowMs, aggregatedLineId: undefined }));
     this.lines.push(...entries);
     if (this.mirror) await this.mirror({ lines: entries, aggregated: [] });
+    this.onLinesKept?.(entries);
     if (fault === '500after') return failure(500, 'Internal server error (injected fault, after the lines were kept)');
     if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, this.faults!.delayMs));
     return json(200, entries.map((e) => ({ id: e.id, lineId: e.lineId, processingStatus: 'success', statusCode: 200, message: '' })));

@@ -11,7 +11,7 @@ import { tokenProviderFor } from '../../job/dataverse/auth';
 import { DataverseClient } from '../../job/dataverse/client';
 import { reviewServiceServer } from '../../job/review-service/server';
 import { ReviewService } from '../../job/review-service/service';
-import { CLASSIFICATION, REQUEST_STATUS, REVIEW_STATUS, discrepancy, reviewRequest } from '../../core/dataverse/tables';
+import { CLASSIFICATION, REQUEST_STATUS, REVIEW_STATUS, RUN_STATUS, discrepancy, reviewRequest } from '../../core/dataverse/tables';
 import { requestColumns, type ReviewRequestInput } from '../../core/review-request';
 import { DataverseEmulator, SANDBOX_REVIEW_SERVICE_APP, type EmulatorOptions } from '../../sandbox/dataverse/emulator';
 import { AUTH_TYPES } from '../../sandbox/dataverse/webhooks';
@@ -55,10 +55,10 @@ export class ReviewLoop {
       token: tokenProviderFor(this.api, { IBAL_CLIENT_ID: SANDBOX_REVIEW_SERVICE_APP.clientId, IBAL_CLIENT_SECRET: SANDBOX_REVIEW_SERVICE_APP.clientSecret }) });
   }
 
-  async startService(): Promise<void> {
+  async startService(extra: Partial<ConstructorParameters<typeof ReviewService>[0]> = {}): Promise<void> {
     if (this.server) throw new Error('the review service is already running');
     this.service = new ReviewService({ dataverse: this.serviceDataverse(), ivTokens: this.iv.tokenProvider(this.ivBase), webhookKey: this.webhookKey, sealKey: this.sealKey,
-      organizationHost: new URL(this.api).host, ivBackoffBaseMs: 5, leaseMs: 2000 });
+      organizationHost: new URL(this.api).host, ivBackoffBaseMs: 5, leaseMs: 2000, ...extra });
     this.server = reviewServiceServer((request) => this.service.handle(request), 1024 * 1024);
     await new Promise<void>((ready) => this.server.listen(0, '127.0.0.1', ready));
     this.serviceUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/dataverse`;
@@ -71,6 +71,16 @@ export class ReviewLoop {
       const [definition] = (await this.call(ADMIN, 'GET', `environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`)).json.value;
       await this.call(ADMIN, 'POST', 'environmentvariablevalues', { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})` });
     }
+  }
+
+  /** An environment variable's current value, as an admin sets it. */
+  async setEnvironmentVariable(schemaname: string, value: string): Promise<void> {
+    const [definition] = (await this.call(ADMIN, 'GET', `environmentvariabledefinitions?$select=environmentvariabledefinitionid&$filter=schemaname eq '${schemaname}'`)).json.value;
+    const [existing] = (await this.call(ADMIN, 'GET', `environmentvariablevalues?$select=environmentvariablevalueid&$filter=schemaname eq '${schemaname}'`)).json.value;
+    const row = { schemaname, value, 'environmentvariabledefinitionid@odata.bind': `/environmentvariabledefinitions(${definition.environmentvariabledefinitionid})` };
+    const written = existing ? await this.call(ADMIN, 'PATCH', `environmentvariablevalues(${existing.environmentvariablevalueid})`, row)
+      : await this.call(ADMIN, 'POST', 'environmentvariablevalues', row);
+    if (written.status !== 204) throw new Error(`could not set ${schemaname}: ${JSON.stringify(written.json)}`);
   }
 
   async pointWebhookAt(url: string, key = this.webhookKey): Promise<void> {
@@ -109,7 +119,7 @@ export class ReviewLoop {
   async seed(lines: Array<{ item: string; d365Qty: number; wmsQty: number; unitCost?: number; classification?: 'Material' | 'Timing' | 'Immaterial'; warehouse?: string }>): Promise<{ runId: string; ids: Record<string, string> }> {
     const runId = randomUUID();
     const run = await this.call(ADMIN, 'POST', 'ibal_snapshotruns', { ibal_snapshotrunid: runId, ibal_name: `RUN-${runId.slice(0, 8)}`, ibal_company: 'usmf',
-      ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z' });
+      ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z', ibal_runstatus: RUN_STATUS.find((r) => r.label === 'Completed')!.value });
     if (run.status !== 204) throw new Error(JSON.stringify(run.json));
     const ids: Record<string, string> = {};
     const targets = lines.map((l) => {

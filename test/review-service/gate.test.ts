@@ -123,6 +123,15 @@ describe('no way around the review service', () => {
     expect([await loop.statusOf(ids.Q1!), await loop.statusOf(ids.Q2!)]).toEqual(['Counted', 'Posted']);
   });
 
+  it('refuses to review or post the lines of a run that did not complete (failed, or replaced by other snapshot files)', async () => {
+    const { runId, ids } = await loop.seed([{ item: 'U1', d365Qty: 10, wmsQty: 4 }]);
+    await loop.done(REVIEWER, { action: 'requestCount', discrepancyIds: [ids.U1!] });
+    expect((await loop.call(ADMIN, 'PATCH', `ibal_snapshotruns(${runId})`, { ibal_runstatus: 735800003 })).status).toBe(204); // Replaced
+    const asked = await loop.ask(REVIEWER, { action: 'recordCount', discrepancyIds: [ids.U1!], counts: { [ids.U1!]: 4 } });
+    expect([asked.status, asked.error]).toEqual([400, 'Nothing would change: Its run is Replaced: only the discrepancies of a completed run are reviewed and posted.']);
+    expect(await loop.statusOf(ids.U1!)).toBe('Count requested');
+  });
+
   it('refuses a post whose lines changed since the approver confirmed them: nothing is posted', async () => {
     const { runId, ids } = await loop.seed([{ item: 'Q3', d365Qty: 10, wmsQty: 5 }]);
     await loop.approveAll([ids.Q3!], { [ids.Q3!]: 5 });

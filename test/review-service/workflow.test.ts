@@ -37,3 +37,24 @@ it('takes lines from New to Synced: counts by a reviewer, approval by an approve
   expect([await loop.statusOf(ids.A1!), await loop.statusOf(ids.A2!)]).toEqual(['Synced', 'Synced']);
   expect((await loop.call(ADMIN, 'GET', 'ibal_postingbatches')).json.value[0]).toMatchObject({ ibal_syncedcount: 2, ibal_postedcount: 0 });
 });
+
+it('follows up by itself: posted lines reach Synced without a refresh, and a correction stuck too long is marked as needing attention', async () => {
+  const { ReviewService } = await import('../../job/review-service/service');
+  const { runId, ids } = await loop.seed([{ item: 'F1', d365Qty: 10, wmsQty: 7 }, { item: 'F2', d365Qty: 10, wmsQty: 8 }]);
+  await loop.approveAll([ids.F1!, ids.F2!], { [ids.F1!]: 7, [ids.F2!]: 8 });
+  await loop.done(APPROVER, { action: 'post', discrepancyIds: [ids.F1!], runId, confirmed: { lines: 1, absoluteValue: 30 } });
+  await loop.iv.advance(17);
+  // Later the same day: the follow-up runs (ibal follow-up, or the hosted service's timer) as the service's user.
+  const later = new ReviewService({ dataverse: loop.serviceDataverse(), ivTokens: loop.iv.tokenProvider(loop.ivBase), webhookKey: loop.webhookKey,
+    sealKey: loop.sealKey, now: () => new Date(Date.now() + 5 * 3600 * 1000) });
+  // F2 was left in Posting by a posting that never finished (its id on record, IV never called).
+  expect((await loop.call(ADMIN, 'PATCH', `ibal_discrepancies(${ids.F2})`, { ibal_reviewstatus: 735800006, ibal_ivlineid: 'ibal-never-sent' })).status).toBe(204);
+  const report = await later.followUp();
+  expect(report).toMatchObject({ moved: 1, marked: 1 });
+  expect(await loop.statusOf(ids.F1!)).toBe('Synced');
+  const stuck = await loop.discrepancy(ids.F2!);
+  expect(stuck.ibal_needsattention).toMatch(/^Still Posting after 5 hours: its posting did not finish\./);
+  // The Needs attention view lists it.
+  const view = (await loop.call(ADMIN, 'GET', `ibal_discrepancies?$select=ibal_name&$filter=ibal_needsattention ne null`)).json.value.map((r: { ibal_name: string }) => r.ibal_name);
+  expect(view).toContain('F2 / 11');
+});

@@ -49,6 +49,12 @@ it('shows finance the whole impact by warehouse and reason before posting, and C
   expect(closed).toEqual([undefined]);
 });
 
+it('names where the corrections go: Inventory Visibility, or a D365 journal of the configured type', () => {
+  const impact = { lines: 1, quantity: -1, absoluteValue: 5, netValue: -5 };
+  show({ kind: 'confirmPost', total: impact, byWarehouse: { 11: impact }, byReason: { Shrink: impact }, path: 'd365-journal', journalType: 'counting' });
+  expect(screen.getByText('They go to D365 as a counting journal (it sets on-hand to the counts), imported through data management.')).toBeInTheDocument();
+});
+
 it('reads its request from the data parameter navigateTo passes, and says so when it is missing', () => {
   expect(requestFromLocation(`?data=${encodeURIComponent(JSON.stringify({ kind: 'reject', lines: 1 }))}`)).toEqual({ kind: 'reject', lines: 1 });
   expect(() => requestFromLocation('')).toThrow('without its data parameter');

@@ -14,7 +14,9 @@ export type DialogRequest =
   | { kind: 'approve'; lines: number; correctionValue: number; confirmAboveValue: number }
   | { kind: 'reject'; lines: number }
   | { kind: 'explain'; lines: number }
-  | { kind: 'confirmPost'; total: Impact; byWarehouse: Record<string, Impact>; byReason: Record<string, Impact> };
+  | { kind: 'confirmPost'; total: Impact; byWarehouse: Record<string, Impact>; byReason: Record<string, Impact>;
+    /** Where the corrections go (ibal_PostingPath), so the confirmation names it. */
+    path?: 'iv' | 'd365-journal'; journalType?: 'adjustment' | 'counting' };
 
 const reason = z.enum(REASON_CODES);
 export const dialogResultSchema = z.discriminatedUnion('kind', [

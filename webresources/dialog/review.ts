@@ -155,7 +155,9 @@ export function renderReviewDialog(root: HTMLElement, request: DialogRequest): v
       action = `Post ${request.total.lines.toLocaleString()} corrections`;
       body.push(
         el('p', { class: 'strong' }, `${request.total.lines.toLocaleString()} corrections, quantity ${quantity(request.total.quantity)}, value ${money(request.total.absoluteValue)} (net ${money(request.total.netValue)}).`),
-        el('p', {}, 'Inventory Visibility will create inventory adjustment journals in D365 for these amounts.'),
+        el('p', {}, request.path === 'd365-journal'
+          ? `They go to D365 as ${request.journalType === 'counting' ? 'a counting journal (it sets on-hand to the counts)' : 'an inventory adjustment journal'}, imported through data management.`
+          : 'They go to Inventory Visibility, which creates inventory adjustment journals in D365 for these amounts.'),
         impactTable('Warehouse', Object.entries(request.byWarehouse)), impactTable('Reason', Object.entries(request.byReason)));
       break;
   }
