@@ -27,4 +27,5 @@ await connection.run(`COPY (
 ) TO '${join(outDir, 'baseline-differences.csv')}' (HEADER)`);
 connection.closeSync();
 db.closeSync();
-process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024,
+  cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6 })}\n`);

@@ -6,4 +6,5 @@ const started = performance.now();
 const code = await runCli(['reconcile', '--config', config, '--out', outDir, '--history', history, '--quiet'],
   { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
 if (code !== 0) process.exit(code);
-process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024,
+  cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6 })}\n`);
