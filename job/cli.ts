@@ -5,16 +5,17 @@
 import { parseArgs } from 'node:util';
 import { InputError } from './errors.js';
 import { reconcile } from './reconcile.js';
-import { tokenProviderFor } from './dataverse/auth.js';
-import { DataverseClient } from './dataverse/client.js';
-import { DataverseTarget } from './dataverse/target.js';
-import { followUpOnce, serveReviewService } from './review-service/server.js';
-import { JOURNAL_USAGE, SNAPSHOT_USAGE, journalCommand, snapshotCommand } from './d365/commands.js';
-import { RETENTION_USAGE, retentionCommand } from './dataverse/retention-command.js';
+import type { DataverseTarget } from './dataverse/target.js';
+import { JOURNAL_USAGE, SNAPSHOT_USAGE } from './d365/usage.js';
+import { RETENTION_USAGE } from './dataverse/retention-command.js';
 
-function dataverseTarget(url: string, log: (text: string) => void): DataverseTarget {
+// Each command loads what only it needs (the review service, D365, Dataverse's sign-in) when it runs: a weekly
+// reconcile into files starts without them.
+async function dataverseTarget(url: string, log: (text: string) => void): Promise<DataverseTarget> {
+  const [{ tokenProviderFor }, { DataverseClient }, { DataverseTarget: Target }] = await Promise.all([
+    import('./dataverse/auth.js'), import('./dataverse/client.js'), import('./dataverse/target.js')]);
   const apiUrl = url.endsWith('/') ? url : `${url}/`;
-  return new DataverseTarget(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl, { log });
+  return new Target(new DataverseClient({ apiUrl, token: tokenProviderFor(apiUrl) }), apiUrl, { log });
 }
 
 export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--replace] [--quiet] [--memory-limit <size>]
@@ -50,6 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (command === 'review-service') {
     try {
+      const { serveReviewService } = await import('./review-service/server.js');
       const running = await serveReviewService(process.env, io.stderr);
       await new Promise<void>((stopped) => {
         const stop = () => { void running.stop().then(() => stopped()); };
@@ -64,6 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (command === 'follow-up') {
     try {
+      const { followUpOnce } = await import('./review-service/server.js');
       await followUpOnce(process.env, io.stderr);
       return 0;
     } catch (error) {
@@ -71,9 +74,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return error instanceof InputError ? 2 : 1;
     }
   }
-  if (command === 'snapshot') return snapshotCommand(rest, io);
-  if (command === 'journal') return journalCommand(rest, io);
-  if (command === 'retention') return retentionCommand(rest, io);
+  if (command === 'snapshot') return (await import('./d365/commands.js')).snapshotCommand(rest, io);
+  if (command === 'journal') return (await import('./d365/commands.js')).journalCommand(rest, io);
+  if (command === 'retention') return (await import('./dataverse/retention-command.js')).retentionCommand(rest, io);
   if (command !== 'reconcile') {
     io.stderr(`ibal: unknown command '${command}'\n${USAGE}`);
     return 2;
@@ -113,7 +116,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     void (target?.fail(new Error(`the job was stopped by ${signal}`)) ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(code));
   };
   try {
-    target = values.target === undefined ? undefined : dataverseTarget(values.target, io.stderr);
+    target = values.target === undefined ? undefined : await dataverseTarget(values.target, io.stderr);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     await reconcile({

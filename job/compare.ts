@@ -82,7 +82,9 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
     SELECT c.key, c.d365_qty, c.wms_qty, c.inflight_qty, c.on_d365, c.on_wms, c.incomplete, ${costColumns},
       ${history.column} AS previous_runs, ${itemGroup.column} AS item_group
     FROM c ${costJoins.join(' ')} ${history.join} ${itemGroup.join}`);
-  const { keysCompared } = await db.one<{ keysCompared: number }>(`SELECT count(*) AS keysCompared FROM ${joined}`);
+  // Counted aside while the candidates are classified below.
+  const counting = db.oneAside<{ keysCompared: number }>(`SELECT count(*) AS keysCompared FROM ${joined}`);
+  counting.catch(() => undefined); // awaited below; a failure there is the compare's failure
 
   const rows = await db.columns('SELECT * FROM candidates');
   const discrepancies: Discrepancy[] = [];
@@ -105,6 +107,7 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
     if (problem) unstorable.push(`${[key.item, key.site, key.warehouse].filter(Boolean).join(' · ')}: ${problem}`);
     discrepancies.push(discrepancy);
   }
+  const { keysCompared } = await counting;
   if (unstorable.length > 0) {
     throw new InputError(`${unstorable.length} keys have figures Dataverse cannot store, although each line was within range `
       + `(check their quantities and the valuation of their items): ${unstorable.slice(0, 5).join('; ')}${unstorable.length > 5 ? '; …' : ''}`);

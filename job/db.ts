@@ -9,6 +9,7 @@ export type Row = Record<string, unknown>;
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
 export class Database {
+  private aside: DuckDBConnection | undefined;
   private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
 
   static async open(options: { tempDirectory: string; memoryLimit?: string }): Promise<Database> {
@@ -25,12 +26,38 @@ export class Database {
     if (process.env.IBAL_TRACE_SQL) process.stderr.write(`  ${(performance.now() - t).toFixed(0)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
   }
 
+  /**
+   * Runs statements with each hash join built on the side the SQL puts on the right. A file read straight from disk
+   * has no row count, so DuckDB may build its hash table on the million-line file instead of the small mapping table
+   * joined to it (measured: 1.15 s against 0.72 s for the WMS file at 1M lines). Only for statements written that way.
+   */
+  async withJoinSidesAsWritten<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run(`SET disabled_optimizers = 'build_side_probe_side'`);
+    try {
+      return await work();
+    } finally {
+      await this.connection.run('RESET disabled_optimizers');
+    }
+  }
+
   /** Rows as plain objects; BIGINT and HUGEINT come back as numbers (counts here never pass 2^53). */
   async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
     const t = performance.now();
     const reader = await this.connection.runAndReadAll(sql, params);
     if (process.env.IBAL_TRACE_SQL) process.stderr.write(`  ${(performance.now() - t).toFixed(0)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
     return reader.getRowObjectsJS().map((row) => numbersFromBigInts(row) as T);
+  }
+
+  /**
+   * A one-row query on a second connection, so it runs while this one (or the JavaScript waiting on it) does other
+   * work: the compare counts its keys while the candidates are classified, keeping a core busy that would idle.
+   */
+  async oneAside<T extends Row = Row>(sql: string): Promise<T> {
+    this.aside ??= await this.instance.connect();
+    const reader = await this.aside.runAndReadAll(sql);
+    const [row] = reader.getRowObjectsJS().map((r) => numbersFromBigInts(r) as T);
+    if (!row) throw new Error(`query returned no row: ${sql}`);
+    return row;
   }
 
   async one<T extends Row = Row>(sql: string, params?: Params): Promise<T> {
@@ -41,7 +68,9 @@ export class Database {
 
   /** A result as arrays by column, the fastest way out of DuckDB for many rows (an empty result has empty arrays). */
   async columns(sql: string, params?: Params): Promise<Record<string, unknown[]>> {
+    const t = performance.now();
     const reader = await this.connection.runAndReadAll(sql, params);
+    if (process.env.IBAL_TRACE_SQL) process.stderr.write(`  ${(performance.now() - t).toFixed(0)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n`);
     const names = reader.columnNames();
     const columns = reader.getColumnsJS();
     return Object.fromEntries(names.map((name, i) => [name, (columns[i] ?? []).map((v) => (typeof v === 'bigint' ? Number(v) : v))]));
@@ -68,6 +97,7 @@ export class Database {
   }
 
   close(): void {
+    this.aside?.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -73,8 +73,13 @@ export async function scanTable(db: Database, source: Source, file: ScannableFil
   if (file.kind !== 'csv') return loadTable(db, source, file, table);
   const view = `${table}_file`;
   try {
-    await db.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_csv(${sqlText(file.path)}, header = true, all_varchar = true)`);
-    const columns = (await db.all<{ column_name: string }>(`DESCRIBE ${view}`)).map((c) => c.column_name);
+    // DuckDB sniffs a file's dialect each time a query binds read_csv (and each view over it): sniffed once here, the
+    // view reads with the very options the sniffer found (its Prompt), as read_csv would have on its own.
+    const [sniffed] = await db.all<{ prompt: string; columns: Array<{ name: string }> }>(
+      `SELECT Prompt AS prompt, Columns AS columns FROM sniff_csv(${sqlText(file.path)}, header = true, all_varchar = true)`);
+    const reader = /^FROM (read_csv\(.*\));?\s*$/s.exec(sniffed?.prompt ?? '')?.[1];
+    await db.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${reader ?? `read_csv(${sqlText(file.path)}, header = true, all_varchar = true)`}`);
+    const columns = reader ? sniffed!.columns.map((c) => c.name) : (await db.all<{ column_name: string }>(`DESCRIBE ${view}`)).map((c) => c.column_name);
     return { source, file, table: view, rec: '0', scanned: true, columns, parsed: 0, malformed: [], delimiter: ',' };
   } catch {
     return loadTable(db, source, file, table);

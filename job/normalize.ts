@@ -5,7 +5,7 @@
  */
 import type { ItemMappingTarget, ReconcileConfig } from '../core/config.js';
 import { D365_FORMATS } from '../core/formats.js';
-import { KEY_FIELDS, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type KeyField, type LevelField } from '../core/keys.js';
+import { KEY_FIELDS, KEY_SEPARATOR, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type KeyField, type LevelField } from '../core/keys.js';
 import { mapFacility, mapItem, mapStatus, unitFactor } from '../core/mappings.js';
 import { QUANTITY_RANGE } from '../core/stored-limits.js';
 import type { Database } from './db.js';
@@ -145,8 +145,9 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   const finer = LEVEL_FIELDS.filter((f) => !level.includes(f) && (f === 'site' || fields[f] !== `''`));
   const finerKey = finer.length > 0 ? `concat_ws(chr(31), ${finer.join(', ')})` : `''`;
   const levelKey = keyStringSql(comparedFields(level));
-  await db.run(`CREATE OR REPLACE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer, reason IS NULL AND NOT out_of_scope AS accepted,
-    out_of_scope, arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines FROM ${view} GROUP BY ALL`);
+  await db.withJoinSidesAsWritten(() => db.run(`CREATE OR REPLACE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer,
+    reason IS NULL AND NOT out_of_scope AS accepted, out_of_scope, arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines
+    FROM ${view} GROUP BY ALL`));
   await db.run(`CREATE OR REPLACE VIEW d365_repeats AS SELECT l.rec, k.first_rec, ${keyFieldsSql('l.')}
     FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer, ${keyFieldsSql()} FROM ${view} WHERE reason IS NULL AND NOT out_of_scope) l
     JOIN (SELECT * FROM d365_keys WHERE accepted AND lines > 1) k USING (key, finer)
@@ -166,13 +167,14 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   let spelling = company ?? config.company;
   if (loaded.scanned) {
     // Clean means nothing to name by its line: no rejected or repeated line, one spelling of the company.
+    // Keys start with the company: when the lowest and the highest key name the same one, every key does.
     const scan = await db.one<{ parsed: number; unclean: number; first: string | null; last: string | null }>(`SELECT coalesce(sum(lines), 0) AS parsed,
       count(*) FILTER (WHERE (NOT accepted AND NOT out_of_scope) OR (accepted AND lines > 1)) AS unclean,
-      min(split_part(key, chr(31), 1)) FILTER (WHERE accepted) AS first, max(split_part(key, chr(31), 1)) FILTER (WHERE accepted) AS last
-      FROM d365_keys`);
+      min(key) FILTER (WHERE accepted) AS first, max(key) FILTER (WHERE accepted) AS last FROM d365_keys`);
+    const companyOf = (key: string | null) => key?.split(KEY_SEPARATOR, 1)[0];
     loaded.parsed = scan.parsed;
-    needsLineNumbers ||= scan.unclean > 0 || scan.first !== scan.last;
-    spelling = scan.first ?? config.company;
+    needsLineNumbers ||= scan.unclean > 0 || companyOf(scan.first) !== companyOf(scan.last);
+    spelling = companyOf(scan.first) ?? config.company;
   }
   return {
     loaded, view, repeats: 'd365_repeats', rejectedCount, company: spelling, itemGroups, needsLineNumbers,
@@ -379,8 +381,8 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
       ${reasons(...why)} AS reason
     FROM l ${joins.join('\n    ')}`);
   // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
-  await db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
-    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} GROUP BY ALL`);
+  await db.withJoinSidesAsWritten(() => db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
+    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} GROUP BY ALL`));
   let needsLineNumbers = false;
   if (loaded.scanned) {
     const scan = await db.one<{ parsed: number; rejected: number }>(`SELECT coalesce(sum(lines), 0) AS parsed,

@@ -6,9 +6,6 @@
 import { parseArgs } from 'node:util';
 import { parseRetentionWeeks } from '../../core/storage.js';
 import { InputError } from '../errors.js';
-import { tokenProviderFor } from './auth.js';
-import { DataverseClient } from './client.js';
-import { DataverseTarget } from './target.js';
 
 export const RETENTION_USAGE = `       ibal retention --target <url> [--weeks <N>]
                              removes the rows of finished runs older than N weeks that nobody reviews any more (lines in
@@ -25,6 +22,8 @@ export async function retentionCommand(argv: readonly string[], io: { stdout: (t
     return 2;
   }
   try {
+    // Loaded when the command runs, so `ibal --help` and `ibal reconcile` do not load Dataverse's sign-in.
+    const [{ tokenProviderFor }, { DataverseClient }, { DataverseTarget }] = await Promise.all([import('./auth.js'), import('./client.js'), import('./target.js')]);
     const apiUrl = values.target!.endsWith('/') ? values.target! : `${values.target!}/`;
     let weeks: number | undefined;
     try {
