@@ -12,7 +12,8 @@ import { KEY_FIELDS, KEY_SEPARATOR, comparedFields, keyString, type LevelField }
 import { unitFactor } from '../core/mappings.js';
 import type { Database } from './db.js';
 import { findColumn, lineNumberer, textOf } from './load.js';
-import { keyStringSql, type NormalizedLines } from './normalize.js';
+import { sql } from './compare/dialect.js';
+import { keyStringSql, type NormalizedLines } from './compare/normalize.js';
 
 type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
 
@@ -71,7 +72,7 @@ async function linesOf(db: Database, lines: NormalizedLines, keys: string, colum
     .map(([field, name]) => ({ field, sql: textOf(findColumn(loaded, name!)) }));
   // The item filter comes first, so keys are built and raw records joined only for the items concerned.
   const result = await db.columns(`WITH l AS (SELECT rec, item, ${keyStringSql(comparedFields(level))} AS key, qty FROM ${lines.view}
-      WHERE reason IS NULL AND item IN (SELECT DISTINCT split_part(key, chr(31), ${KEY_FIELDS.indexOf('item') + 1}) FROM ${keys}))
+      WHERE reason IS NULL AND item IN (SELECT DISTINCT ${sql.keyField('key', KEY_FIELDS.indexOf('item') + 1)} FROM ${keys}))
     SELECT l.key, l.rec, l.item, l.qty, ${raw.map((r, i) => `r.f${i}`).join(', ')}
     FROM l JOIN (SELECT rowid AS rec, ${raw.map((r, i) => `${r.sql} AS f${i}`).join(', ')} FROM ${loaded.table}) r USING (rec)
     WHERE l.key IN (SELECT key FROM ${keys})
@@ -116,7 +117,7 @@ async function residualsOf(db: Database, relation: string | undefined): Promise<
   const byKey = new Map<string, PreviousResidual[]>();
   if (relation === undefined) return byKey;
   const rows = await db.columns(`SELECT k.key, p.run_id, p.residual FROM ${relation} p
-    JOIN (SELECT key, sha256(key) AS key_hash FROM cause_keys) k USING (key_hash) ORDER BY k.key, p.runs_back`);
+    JOIN (SELECT key, ${sql.sha256('key')} AS key_hash FROM cause_keys) k USING (key_hash) ORDER BY k.key, p.runs_back`);
   for (let i = 0; i < (rows.key?.length ?? 0); i += 1) {
     const key = String(rows.key![i]);
     pushTo(byKey, key, { runId: String(rows.run_id![i]), residual: Number(rows.residual![i]) });

@@ -8,7 +8,7 @@ import type { RunTrendPoint } from '../core/history.js';
 import type { RunSummary } from '../core/run.js';
 import type { Database } from './db.js';
 import { InputError, differentSnapshotError } from './errors.js';
-import { sqlString } from './line-checks.js';
+import { sqlString } from './compare/line-checks.js';
 import type { RunStart } from './run-target.js';
 
 export class HistoryStore {

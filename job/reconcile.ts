@@ -12,15 +12,15 @@ import { siteOfWarehouse } from '../core/mappings.js';
 import { rejectedShareWarning, skewMinutes, skewWarning, unusableSide, type FileCount, type RunSummary, type Source } from '../core/run.js';
 import { loadConfig } from './config-loader.js';
 import { findLikelyCauses } from './causes.js';
-import { compareSnapshots } from './compare.js';
+import { compareSnapshots } from './compare/compare.js';
 import { Database } from './db.js';
 import { InputError } from './errors.js';
-import { REJECTED_KEY_FIELDS, createRejectedKeyFields, markIncompleteKeys } from './incomplete.js';
+import { REJECTED_KEY_FIELDS, createRejectedKeyFields, markIncompleteKeys } from './compare/incomplete.js';
 import { LocalHistoryTarget, type RunTarget } from './run-target.js';
 import { lineNumberer, loadTable, rawRecord, scanTable, type LoadedTable } from './load.js';
 import {
   d365AtLevel, d365ColumnMap, normalizeD365, normalizeD365Items, normalizeItemXref, normalizeValuation, normalizeWms, type NormalizedLines,
-} from './normalize.js';
+} from './compare/normalize.js';
 import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from './outputs.js';
 import { Progress } from './progress.js';
 import { snapshotHash } from './snapshot-hash.js';

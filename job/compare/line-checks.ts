@@ -3,8 +3,9 @@
  * Dataverse columns they end up in (core/stored-limits.ts). Each check is a condition and the reason it gives; the
  * reasons quote at most 40 characters of what the line held.
  */
-import type { KeyField } from '../core/keys.js';
-import { KEY_FIELD_LIMITS, describeRange } from '../core/stored-limits.js';
+import type { KeyField } from '../../core/keys.js';
+import { sql } from './dialect.js';
+import { KEY_FIELD_LIMITS, describeRange } from '../../core/stored-limits.js';
 
 export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
@@ -28,14 +29,14 @@ export function reasons(...checks: Check[]): string {
 }
 
 /**
- * The reason a number's text is not a plain decimal number; `value` is its TRY_CAST to DOUBLE. DuckDB's cast
+ * The reason a number's text is not a plain decimal number; `value` is its cast to DOUBLE (sql.toDouble). DuckDB's cast
  * also takes digit separators (`1_000`) and `inf`, which no export means, so they are refused here.
  */
 export function numberCheck(text: string, value: string, name: string): Check {
   return {
-    when: `${text} = '' OR ${value} IS NULL OR NOT isfinite(${value}) OR contains(${text}, '_')`,
+    when: `${text} = '' OR ${value} IS NULL OR NOT ${sql.isFinite(value)} OR ${sql.contains(text, `'_'`)}`,
     why: `CASE WHEN ${text} = '' THEN '${name} is empty' ELSE '${name} ' || ${quoted(text)} || ' is not a number'
-      || CASE WHEN contains(${text}, ',') THEN ' (write numbers with a decimal point and no thousands separator)' ELSE '' END END`,
+      || CASE WHEN ${sql.contains(text, `','`)} THEN ' (write numbers with a decimal point and no thousands separator)' ELSE '' END END`,
   };
 }
 

@@ -3,15 +3,16 @@
  * quantity in D365 units and, when it cannot be used, the reason. Mapping decisions are made in `core/` once per
  * distinct WMS value and joined back, so the rules live in one place and the per-line work stays in SQL.
  */
-import type { ItemMappingTarget, ReconcileConfig } from '../core/config.js';
-import { D365_FORMATS } from '../core/formats.js';
-import { KEY_FIELDS, KEY_SEPARATOR, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type KeyField, type LevelField } from '../core/keys.js';
-import { mapFacility, mapItem, mapStatus, unitFactor } from '../core/mappings.js';
-import { QUANTITY_RANGE } from '../core/stored-limits.js';
-import type { Database } from './db.js';
-import { InputError } from './errors.js';
+import type { ItemMappingTarget, ReconcileConfig } from '../../core/config.js';
+import { D365_FORMATS } from '../../core/formats.js';
+import { KEY_FIELDS, KEY_SEPARATOR, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type KeyField, type LevelField } from '../../core/keys.js';
+import { mapFacility, mapItem, mapStatus, unitFactor } from '../../core/mappings.js';
+import { QUANTITY_RANGE } from '../../core/stored-limits.js';
+import type { Database } from '../db.js';
+import { sql } from './dialect.js';
+import { InputError } from '../errors.js';
 import { lengthChecks, numberCheck, quoted, rangeCheck, reasonColumn, reasons, sqlString } from './line-checks.js';
-import { findColumn, requireColumn, textOf, type LoadedTable } from './load.js';
+import { findColumn, requireColumn, textOf, type LoadedTable } from '../load.js';
 
 export { sqlString };
 
@@ -126,7 +127,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
     WITH l AS (SELECT ${loaded.rec} AS rec, ${Object.entries(fields).map(([f, sql]) => `${sql} AS ${f}`).join(', ')},
       ${itemGroupColumn ? `${textOf(itemGroupColumn)} AS item_group, ` : ''}${textOf(column('quantity', true))} AS qty_text FROM ${loaded.table}),
     checked AS (SELECT l.*, NOT (${sameCompany}) AS company_differs, ${siteSql} AS mapped_site, ${outOfScope} AS out_of_scope,
-      TRY_CAST(l.qty_text AS DOUBLE) AS qty_value
+      ${sql.toDouble('l.qty_text')} AS qty_value
       FROM l ${joins.join(' ')})
     SELECT l.rec, CASE WHEN company_differs THEN l.company ELSE ${companyOfKeys} END AS company, l.item,
       ${PRODUCT_DIMENSIONS.map((d) => `l.${d}`).join(', ')}, l.mapped_site AS site,
@@ -143,11 +144,11 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   // a key that repeats keeps its first line and later ones are rejected (a duplicated export doubles variances).
   // Rejected and out-of-scope lines are grouped apart, so the same pass counts them.
   const finer = LEVEL_FIELDS.filter((f) => !level.includes(f) && (f === 'site' || fields[f] !== `''`));
-  const finerKey = finer.length > 0 ? `concat_ws(chr(31), ${finer.join(', ')})` : `''`;
+  const finerKey = finer.length > 0 ? `concat_ws(${sql.keySeparator}, ${finer.join(', ')})` : `''`;
   const levelKey = keyStringSql(comparedFields(level));
   await db.withJoinSidesAsWritten(() => db.run(`CREATE OR REPLACE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer,
-    reason IS NULL AND NOT out_of_scope AS accepted, out_of_scope, arg_min(qty, rec) AS qty, min(rec) AS first_rec, count(*) AS lines
-    FROM ${view} GROUP BY ALL`));
+    reason IS NULL AND NOT out_of_scope AS accepted, out_of_scope, ${sql.argMin('qty', 'rec')} AS qty, min(rec) AS first_rec, count(*) AS lines
+    FROM ${view} ${sql.groupByAll}`));
   await db.run(`CREATE OR REPLACE VIEW d365_repeats AS SELECT l.rec, k.first_rec, ${keyFieldsSql('l.')}
     FROM (SELECT rec, ${levelKey} AS key, ${finerKey} AS finer, ${keyFieldsSql()} FROM ${view} WHERE reason IS NULL AND NOT out_of_scope) l
     JOIN (SELECT * FROM d365_keys WHERE accepted AND lines > 1) k USING (key, finer)
@@ -157,7 +158,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   let itemGroups: string | undefined;
   let needsLineNumbers = false;
   if (itemGroupColumn) {
-    await db.run(`CREATE OR REPLACE TABLE d365_item_groups AS SELECT item, arg_min(item_group, rec) AS item_group,
+    await db.run(`CREATE OR REPLACE TABLE d365_item_groups AS SELECT item, ${sql.argMin('item_group', 'rec')} AS item_group,
       min(item_group) <> max(item_group) AS groups_differ FROM ${view}
       WHERE reason IS NULL AND NOT out_of_scope AND item_group <> '' GROUP BY item`);
     itemGroups = 'd365_item_groups';
@@ -198,7 +199,7 @@ export async function d365AtLevel(db: Database): Promise<AtLevel> {
 
 /** The SQL of a key as one string, identical to core's keyString: fields not compared are empty. */
 export function keyStringSql(compared: readonly string[]): string {
-  return `concat_ws(chr(31), ${KEY_FIELDS.map((f) => (compared.includes(f) ? f : `''`)).join(', ')})`;
+  return `concat_ws(${sql.keySeparator}, ${KEY_FIELDS.map((f) => (compared.includes(f) ? f : `''`)).join(', ')})`;
 }
 
 /** Valuation lines: item, site, warehouse, quantity and amount, for the unit cost of a key. */
@@ -213,7 +214,7 @@ export async function normalizeValuation(db: Database, loaded: LoadedTable,
       ${optional('site')} AS site, ${optional('warehouse')} AS warehouse,
       ${textOf(requireColumn(loaded, `${key}.quantity`, columns.quantity))} AS qty_text,
       ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table}),
-    l AS (SELECT *, TRY_CAST(qty_text AS DOUBLE) AS qty_value, TRY_CAST(amount_text AS DOUBLE) AS amount_value FROM t)
+    l AS (SELECT *, ${sql.toDouble('qty_text')} AS qty_value, ${sql.toDouble('amount_text')} AS amount_value FROM t)
     SELECT l.rec, l.item, l.site, l.warehouse, l.qty_value AS qty, l.amount_value AS amount,
       ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'), { when: `l.item = ''`, why: `'item is empty'` },
     numberCheck('l.amount_text', 'l.amount_value', 'amount'))} AS reason
@@ -345,7 +346,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   const converted = 'l.qty_value * im.factor';
   // The range is what Dataverse stores of the quantity in D365 units, after conversion.
   const convertedDetail = unit === undefined ? `''`
-    : `' ' || l.unit || CASE WHEN im.factor <> 1 THEN ' (' || printf('%.15g', ${converted}) || ' in the D365 unit)' ELSE '' END`;
+    : `' ' || l.unit || CASE WHEN im.factor <> 1 THEN ' (' || ${sql.shortNumber(converted)} || ' in the D365 unit)' ELSE '' END`;
   const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku AND im.unit = l.unit`,
     `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
   const why = [numberCheck('l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
@@ -371,7 +372,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   await db.run(`CREATE OR REPLACE VIEW ${view} AS
     WITH l AS (
       SELECT ${loaded.rec} AS rec, ${sku} AS sku, ${facility} AS facility, ${status} AS status_word,
-        ${unit ?? `''`} AS unit, ${quantityText} AS qty_text, TRY_CAST(${quantityText} AS DOUBLE) AS qty_value,
+        ${unit ?? `''`} AS unit, ${quantityText} AS qty_text, ${sql.toDouble(quantityText)} AS qty_value,
         ${PRODUCT_DIMENSIONS.map((d) => `${textOf(column(d, false))} AS ${d}`).join(', ')},
         ${levelText('location')} AS location, ${levelText('batch')} AS batch,
         ${levelText('serial')} AS serial, ${levelText('owner')} AS owner
@@ -382,7 +383,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     FROM l ${joins.join('\n    ')}`);
   // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
   await db.withJoinSidesAsWritten(() => db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
-    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} GROUP BY ALL`));
+    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} ${sql.groupByAll}`));
   let needsLineNumbers = false;
   if (loaded.scanned) {
     const scan = await db.one<{ parsed: number; rejected: number }>(`SELECT coalesce(sum(lines), 0) AS parsed,

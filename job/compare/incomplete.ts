@@ -4,8 +4,9 @@
  * warehouse, one whose facility is unmapped has its item but no warehouse. Every compared key that agrees with
  * what is known of a rejected line is incomplete: flagged, never Balanced.
  */
-import { KEY_FIELDS, comparedFields, type LevelField } from '../core/keys.js';
-import type { Database } from './db.js';
+import { KEY_FIELDS, comparedFields, type LevelField } from '../../core/keys.js';
+import type { Database } from '../db.js';
+import { sql } from './dialect.js';
 
 /** The table the rejects writer fills with each rejected line's key fields (NULL where unknown), as it streams them. */
 export const REJECTED_KEY_FIELDS = 'rejected_key_fields';
@@ -25,11 +26,11 @@ export async function markIncompleteKeys(db: Database, level: readonly LevelFiel
   await db.run(`CREATE TABLE rejected_key_patterns AS SELECT DISTINCT * FROM ${REJECTED_KEY_FIELDS} WHERE item IS NOT NULL AND item <> ''`);
   const { patterns } = await db.one<{ patterns: number }>('SELECT count(*) AS patterns FROM rejected_key_patterns');
   if (patterns === 0) return undefined;
-  const part = (field: string) => `k.parts[${KEY_FIELDS.indexOf(field as (typeof KEY_FIELDS)[number]) + 1}]`;
+  const part = (field: string) => sql.part('k.parts', KEY_FIELDS.indexOf(field as (typeof KEY_FIELDS)[number]) + 1);
   const agrees = comparedFields(level).filter((f) => f !== 'item')
     .map((f) => `(p.${f} IS NULL OR p.${f} = ${part(f)})`);
   await db.run(`CREATE TABLE incomplete_keys AS
-    SELECT DISTINCT k.key FROM (SELECT key, string_split(key, chr(31)) AS parts FROM (${keys.map((q) => `(${q})`).join(' UNION ')})) k
+    SELECT DISTINCT k.key FROM (SELECT key, ${sql.splitKey('key')} AS parts FROM (${keys.map((q) => `(${q})`).join(' UNION ')})) k
     JOIN rejected_key_patterns p ON p.item = ${part('item')}
     ${agrees.length > 0 ? `WHERE ${agrees.join(' AND ')}` : ''}`);
   const { count } = await db.one<{ count: number }>('SELECT count(*) AS count FROM incomplete_keys');

@@ -1,15 +1,17 @@
 /**
- * The compare (DOMAIN.md §3–§4) in DuckDB: full outer join of D365, WMS and in-flight quantities at the compare
- * level, and every key that is not plainly balanced handed to `core/` for classification.
- * The SQL is portable: the same statements run on a distributed engine over the same files.
+ * The compare (DOMAIN.md §3–§4): full outer join of D365, WMS and in-flight quantities at the compare level, and every
+ * key that is not plainly balanced handed to `core/` for classification. This folder builds all of the compare's SQL;
+ * what engines spell differently is in dialect.ts (DuckDB here, Spark SQL past one machine), so the statements are
+ * the same on both.
  */
-import { assessKey } from '../core/classification.js';
-import type { ThresholdRule } from '../core/config.js';
-import { discrepancyOf, type Discrepancy } from '../core/discrepancy.js';
-import { KEY_FIELDS, KEY_SEPARATOR, comparedFields, type ComparisonKey, type LevelField } from '../core/keys.js';
-import { QUANTITY_RANGE, UNIT_COST_RANGE, VALUE_RANGE, describeRange, withinRange } from '../core/stored-limits.js';
-import type { Database } from './db.js';
-import { InputError } from './errors.js';
+import { assessKey } from '../../core/classification.js';
+import type { ThresholdRule } from '../../core/config.js';
+import { discrepancyOf, type Discrepancy } from '../../core/discrepancy.js';
+import { KEY_FIELDS, KEY_SEPARATOR, comparedFields, type ComparisonKey, type LevelField } from '../../core/keys.js';
+import { QUANTITY_RANGE, UNIT_COST_RANGE, VALUE_RANGE, describeRange, withinRange } from '../../core/stored-limits.js';
+import type { Database } from '../db.js';
+import { sql } from './dialect.js';
+import { InputError } from '../errors.js';
 
 export interface CompareInputs {
   level: readonly LevelField[];
@@ -34,7 +36,7 @@ export interface CompareResult {
 }
 
 /** Positions of fields in a key string (DuckDB lists count from 1). */
-const part = (field: (typeof KEY_FIELDS)[number]) => `parts[${KEY_FIELDS.indexOf(field) + 1}]`;
+const part = (field: (typeof KEY_FIELDS)[number]) => sql.part('parts', KEY_FIELDS.indexOf(field) + 1);
 
 export async function compareSnapshots(db: Database, inputs: CompareInputs,
   rules: readonly ThresholdRule[], auditAfterRuns: number): Promise<CompareResult> {
@@ -62,7 +64,7 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
     }
   }
   const history = inputs.previousMaterial
-    ? { join: `LEFT JOIN ${inputs.previousMaterial} h ON h.key_hash = sha256(c.key)`, column: 'coalesce(h.runs_unbalanced, 0)' }
+    ? { join: `LEFT JOIN ${inputs.previousMaterial} h ON h.key_hash = ${sql.sha256('c.key')}`, column: 'coalesce(h.runs_unbalanced, 0)' }
     : { join: '', column: '0' };
   const incomplete = inputs.incompleteKeys
     ? { join: `LEFT JOIN (SELECT key, true AS incomplete FROM ${inputs.incompleteKeys}) ik USING (key)`, column: 'coalesce(ik.incomplete, false)' }
@@ -73,7 +75,7 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
 
   // The filter is loose on purpose: core decides what is balanced, SQL only skips the plainly equal (and complete).
   await db.run(`CREATE TABLE candidates AS
-    WITH c AS (SELECT key, string_split(key, chr(31)) AS parts, coalesce(d.qty, 0) AS d365_qty, coalesce(w.qty, 0) AS wms_qty,
+    WITH c AS (SELECT key, ${sql.splitKey('key')} AS parts, coalesce(d.qty, 0) AS d365_qty, coalesce(w.qty, 0) AS wms_qty,
         ${inputs.inFlight ? 'coalesce(i.qty, 0)' : '0::DOUBLE'} AS inflight_qty,
         d.qty IS NOT NULL AS on_d365, w.qty IS NOT NULL AS on_wms, ${incomplete.column} AS incomplete
       FROM ${joined} ${incomplete.join}
