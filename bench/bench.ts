@@ -118,9 +118,17 @@ if (!skip.has('start')) {
     const proc = spawn('sh', ['-c', 'node tools/build-changed.mjs && exec node dist/sandbox/start.js'], {
       env: { ...process.env, PORT: '0', IBAL_SANDBOX_DATA: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let stopping = false;
     proc.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (/Inventory Balance sandbox: http/.test(output)) { const seconds = (performance.now() - started) / 1000; proc.kill('SIGINT'); proc.on('exit', () => resolveStart(seconds)); }
+      if (/Inventory Balance sandbox: http/.test(output) && !stopping) {
+        stopping = true;
+        const seconds = (performance.now() - started) / 1000;
+        // Ctrl+C as a user would; a sandbox still finishing work after it gets 15 s, then is ended.
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 15000);
+        proc.on('exit', () => { clearTimeout(kill); resolveStart(seconds); });
+        proc.kill('SIGINT');
+      }
     });
     proc.on('exit', (code) => { if (!/Inventory Balance sandbox: http/.test(output)) reject(new Error(`npm start ended (${code}) before printing its URL:\n${output}`)); });
   });
@@ -137,10 +145,12 @@ if (!skip.has('dataverse')) {
   const dv = await child<{ rowsWritten: number; allRows: number; upserts: number; requests: number; writeSeconds: number; bytesWritten: number; bytesPerRow: number }>(
     'dataverse-bench.js', [dir, join(dir, 'out-dataverse')]);
   const perThousand = dv.upserts / (dv.rowsWritten / 1000);
+  // 1,000 rows a request is the most Dataverse takes: 54,881 rows cannot go in fewer than 55.
+  const fewest = Math.ceil(dv.rowsWritten / 1000);
   say(`  ${n(dv.rowsWritten)} rows in ${n(dv.upserts)} UpsertMultiple requests (${n(dv.requests)} requests in all for the run), `
     + `${dv.writeSeconds.toFixed(1)} s to write them`);
-  row('Dataverse requests to write a run\'s discrepancies', `${perThousand.toFixed(2)} per 1,000 rows (${n(dv.upserts)} for ${n(dv.rowsWritten)}; ${n(dv.requests)} for the whole run)`,
-    '≤ 1 per 1,000', perThousand <= 1.0001);
+  row('Dataverse requests to write a run\'s discrepancies', `${perThousand.toFixed(2)} per 1,000 rows (${n(dv.upserts)} UpsertMultiple for ${n(dv.rowsWritten)} rows, `
+    + `the fewest possible is ${n(fewest)}; ${n(dv.requests)} requests for the whole run)`, '≤ 1 per 1,000', dv.upserts <= fewest);
   row('rows per second written to the emulator', `${n(Math.round(dv.rowsWritten / dv.writeSeconds))} rows/s (${n(dv.rowsWritten)}-row run)`, 'printed');
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   row(`Dataverse rows per run (${n(lines)}-line week)`, `default (needs review): ${n(dv.rowsWritten)} rows, ${mb(dv.bytesWritten)}; `

@@ -13,7 +13,7 @@ import { ReviewService } from '../job/review-service/service.js';
 import { approvalSeal } from '../job/review-service/seal.js';
 import { batchImpact, type ApprovedCorrection } from '../core/corrections.js';
 import { DISCREPANCY_SELECT, reasonValue, reviewStatusValue, toDiscrepancyRow } from '../core/dataverse/rows.js';
-import { CLASSIFICATION, REQUEST_STATUS, discrepancy, reviewRequest } from '../core/dataverse/tables.js';
+import { CLASSIFICATION, REQUEST_STATUS, RUN_STATUS, discrepancy, reviewRequest } from '../core/dataverse/tables.js';
 import { requestColumns } from '../core/review-request.js';
 import { DataverseEmulator, SANDBOX_REVIEW_SERVICE_APP } from '../sandbox/dataverse/emulator.js';
 import { AUTH_TYPES } from '../sandbox/dataverse/webhooks.js';
@@ -55,7 +55,7 @@ for (const endpoint of (await call(ADMIN, 'GET', 'serviceendpoints?$select=servi
 // A run of LINES counted and approved corrections (approved earlier, sealed with the service's key).
 const runId = randomUUID();
 await call(ADMIN, 'POST', 'ibal_snapshotruns', { ibal_snapshotrunid: runId, ibal_name: `BENCH-${runId.slice(0, 8)}`, ibal_company: 'usmf',
-  ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z' });
+  ibal_d365asof: '2026-11-20T02:00:00Z', ibal_wmsasof: '2026-11-20T02:05:00Z', ibal_runstatus: RUN_STATUS.find((r) => r.label === 'Completed')!.value });
 const approvedOn = '2026-11-21T09:00:00Z';
 const targets = Array.from({ length: LINES }, (_, i) => ({
   '@odata.type': `Microsoft.Dynamics.CRM.${discrepancy.logicalName}`, ibal_discrepancyid: randomUUID(), ibal_name: `IT${i} / 11`,
