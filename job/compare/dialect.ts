@@ -21,6 +21,8 @@ export interface SqlDialect {
   /** A DOUBLE that is neither infinite nor NaN. */
   isFinite(value: string): string;
   contains(text: string, part: string): string;
+  /** A text's length in bytes, known without counting characters (a cheap first test before `length`). */
+  byteLength(text: string): string;
   /** SHA-256 of a text, as lower-case hex (the key hash Dataverse's alternate key uses). */
   sha256(text: string): string;
   /** The value of the row with the smallest `order`. */
@@ -40,6 +42,7 @@ export const DUCKDB: SqlDialect = {
   toDouble: (text) => `TRY_CAST(${text} AS DOUBLE)`,
   isFinite: (value) => `isfinite(${value})`,
   contains: (text, part) => `contains(${text}, ${part})`,
+  byteLength: (text) => `strlen(${text})`,
   sha256: (text) => `sha256(${text})`,
   argMin: (value, order) => `arg_min(${value}, ${order})`,
   shortNumber: (value) => `printf('%.15g', ${value})`,

@@ -53,11 +53,12 @@ export function rangeCheck(value: string, limits: { min: number; max: number }, 
 
 /** Key fields longer than their Dataverse column; `fields` maps a key field to its SQL expression. */
 export function lengthChecks(fields: ReadonlyArray<[KeyField, string]>): Check[] {
-  return fields.map(([field, sql]) => {
+  return fields.map(([field, expression]) => {
     const { maxLength, column } = KEY_FIELD_LIMITS[field];
     return {
-      when: `length(${sql}) > ${maxLength}`,
-      why: `'${field} ' || ${quoted(sql)} || ' has ' || length(${sql}) || ' characters, more than the ${maxLength} Dataverse stores (${column})'`,
+      // A text of at most maxLength bytes has at most maxLength characters: only longer ones are counted.
+      when: `${sql.byteLength(expression)} > ${maxLength} AND length(${expression}) > ${maxLength}`,
+      why: `'${field} ' || ${quoted(expression)} || ' has ' || length(${expression}) || ' characters, more than the ${maxLength} Dataverse stores (${column})'`,
     };
   });
 }
