@@ -64,8 +64,6 @@ async function linesOf(db: Database, lines: NormalizedLines, keys: string, colum
   config: ReconcileConfig): Promise<Map<string, SourceLine[]>> {
   const byKey = new Map<string, SourceLine[]>();
   if ((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${keys}`)).n === 0) return byKey;
-  // A file that was only scanned has no line numbers yet: the lines read here are shown with theirs.
-  if (lines.loaded.scanned && lines.withLineNumbers) lines = await lines.withLineNumbers();
   const { loaded } = lines;
   const raw = (Object.entries(columns) as Array<[keyof WmsColumns, string | undefined]>)
     .filter(([, name]) => name !== undefined && findColumn(loaded, name) !== undefined)

@@ -2,10 +2,10 @@
  * Loads one input file into a DuckDB table of text columns, in file order, keeping DuckDB's record of every
  * malformed CSV line. DuckDB is the CSV and Parquet reader: any delimiter, quoted fields, UTF-8 with or without BOM.
  *
- * A large CSV is first only scanned (`scanTable`): read straight from disk in the one pass that normalizes and sums
- * it, without line numbers. Most weekly files are clean, and then that pass is all. A file with a malformed,
- * rejected or repeated line is loaded again as a table (`loadTable`), whose rowid gives each line its number for
- * rejects.csv; its results are the same either way.
+ * A file read in one pass (the D365 on-hand) is first only scanned (`scanTable`): read straight from disk in the pass
+ * that normalizes and sums it, without line numbers. Most weekly files are clean, and then that pass is all. A file
+ * with a malformed, rejected or repeated line is loaded again as a table (`loadTable`), whose rowid gives each line its
+ * number for rejects.csv; its results are the same either way.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Reject, Source } from '../core/run.js';

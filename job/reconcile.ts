@@ -92,8 +92,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     };
 
     /**
-     * The large files are first only scanned, in the one pass that normalizes and sums them; one with a line that
-     * must be named (rejected, repeated, malformed) is loaded as a table and normalized again with line numbers.
+     * The D365 file is first only scanned, in the one pass that normalizes and sums it; when it has a line that must
+     * be named (rejected, repeated, malformed) it is loaded as a table and normalized again with line numbers.
      */
     const scanned = async <T extends NormalizedLines>(source: Source, spec: SourceSpec, table: string,
       normalize: (loaded: LoadedTable) => Promise<T>): Promise<T> => {
@@ -110,7 +110,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         const result = await normalize(scan);
         if (!result.needsLineNumbers) {
           progress.file(source, file.label, scan.parsed, 0);
-          return Object.assign(result, { withLineNumbers: numbered });
+          return result;
         }
       } catch {
         // A malformed line (the scan is strict) or anything else: the table load names it, or fails as it should.
@@ -147,12 +147,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       warn('no d365.valuation file: every difference is valued at 0 and flagged no-cost');
     }
     const mappings = { config, company: d365.company, items, level };
-    const wms = await scanned('wms.onHand', config.wms.onHand, 'wms_raw', (loaded) => normalizeWms(db, loaded, 'wms.onHand', wmsColumns, mappings));
+    // The WMS file is loaded as a table: it is read twice (its distinct codes for the mapping, then its lines), which
+    // costs less from a table than from the file, and the likely causes find its lines by number there.
+    const wms = await normalizeWms(db, await open('wms.onHand', config.wms.onHand, 'wms_raw'), 'wms.onHand', wmsColumns, mappings);
     files.push(wms);
     let inFlight: Awaited<ReturnType<typeof normalizeWms>> | undefined;
     if (config.wms.inFlight) {
-      const columns = config.wms.inFlight.columns;
-      inFlight = await scanned('wms.inFlight', config.wms.inFlight, 'inflight_raw', (loaded) => normalizeWms(db, loaded, 'wms.inFlight', columns, mappings));
+      inFlight = await normalizeWms(db, await open('wms.inFlight', config.wms.inFlight, 'inflight_raw'), 'wms.inFlight',
+        config.wms.inFlight.columns, mappings);
       files.push(inFlight);
     }
 

@@ -37,8 +37,6 @@ export interface NormalizedLines {
    * a scan cannot settle: load it as a table and normalize it again (job/load.ts).
    */
   needsLineNumbers?: boolean | undefined;
-  /** For a file only scanned: loads it as a table and normalizes it again, for what needs its lines by number. */
-  withLineNumbers?: (() => Promise<NormalizedLines>) | undefined;
 }
 
 /** Accepted quantities at the compare level: `key` (core's keyString) and `qty`. */
@@ -382,17 +380,10 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
       ${reasons(...why)} AS reason
     FROM l ${joins.join('\n    ')}`);
   // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
-  await db.withJoinSidesAsWritten(() => db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
-    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} ${sql.groupByAll}`));
-  let needsLineNumbers = false;
-  if (loaded.scanned) {
-    const scan = await db.one<{ parsed: number; rejected: number }>(`SELECT coalesce(sum(lines), 0) AS parsed,
-      coalesce(sum(lines) FILTER (WHERE NOT accepted), 0) AS rejected FROM ${prefix}_at_level`);
-    loaded.parsed = scan.parsed;
-    needsLineNumbers = scan.rejected > 0;
-  }
+  await db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
+    reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} ${sql.groupByAll}`);
   return {
-    loaded, view, repeats: undefined, needsLineNumbers,
+    loaded, view, repeats: undefined,
     rejectedCount: `SELECT coalesce(sum(lines), 0) AS n FROM ${prefix}_at_level WHERE NOT accepted`,
     rejectedKeyFields: KEY_FIELDS,
     atLevel: { relation: `SELECT key, qty FROM ${prefix}_at_level WHERE accepted` },
