@@ -227,6 +227,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     }
     throw error;
   } finally {
+    // The history file is detached (checkpointed and closed) before the session goes: a session closed with a result
+    // still referenced can outlive close(), and a next run in the same process must not open the file beside it.
+    await db.run('DETACH DATABASE IF EXISTS history').catch(() => undefined);
     db.close();
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -18,6 +18,8 @@ type IOutputs = Record<string, never>;
 
 export class VarianceGrid implements ComponentFramework.ReactControl<IInputs, IOutputs> {
   private figuresRequested = false;
+  private figuresReloading = false;
+  private figuresSeenLoading = false;
 
   public init(context: ComponentFramework.Context<IInputs>): void {
     context.mode.trackContainerResize(true);
@@ -29,14 +31,21 @@ export class VarianceGrid implements ComponentFramework.ReactControl<IInputs, IO
 
   private render(context: ComponentFramework.Context<IInputs>): React.ReactElement {
     const dataset = context.parameters.discrepancies;
-    if (!this.figuresRequested && !dataset.loading) this.figuresRequested = ensureFigureColumns(dataset) || true;
+    if (!this.figuresRequested && !dataset.loading) {
+      this.figuresRequested = true;
+      this.figuresReloading = ensureFigureColumns(dataset);
+    }
+    // While the view reloads with the figures, its first rows are not offered: a selection made on them would be lost.
+    if (this.figuresReloading && !dataset.loading && this.figuresSeenLoading) this.figuresReloading = false;
+    if (this.figuresReloading && dataset.loading) this.figuresSeenLoading = true;
+    const hideRows = this.figuresReloading && dataset.loading;
     const highlightColumn = context.parameters.highlightColumn.raw ?? 'ibal_classification';
     const limit = (p: ComponentFramework.PropertyTypes.DecimalNumberProperty) => p.raw ?? undefined;
     const height = Number(context.mode.allocatedHeight) > 0 ? Number(context.mode.allocatedHeight) - 140 : 480;
     const theme = (context.fluentDesignLanguage?.tokenTheme as Theme | undefined) ?? webLightTheme;
     return React.createElement(FluentProvider, { theme },
       React.createElement(Grid, {
-        columns: columnsOf(dataset), rows: rowsOf(dataset, highlightColumn), totalCount: dataset.paging.totalResultCount,
+        columns: columnsOf(dataset), rows: hideRows ? [] : rowsOf(dataset, highlightColumn), totalCount: dataset.paging.totalResultCount,
         hasMore: dataset.paging.hasNextPage, loading: dataset.loading, error: dataset.error ? dataset.errorMessage : undefined,
         highlightColumn, defaultLimits: { quantity: limit(context.parameters.quantityLimit), percent: limit(context.parameters.percentLimit),
           value: limit(context.parameters.valueLimit) },

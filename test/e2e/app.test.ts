@@ -66,8 +66,10 @@ async function signInAs(name: string): Promise<void> {
 
 /** Selects rows by name (a command's refresh leaves nothing selected, as in a model-driven grid). */
 async function select(names: readonly string[]): Promise<void> {
+  await page.getByText(/\d+ of \d+ loaded/).waitFor(); // the view has loaded (a reload clears a selection, as in Dataverse)
   expect(await grid().getByRole('checkbox', { name: 'Select row', checked: true }).count()).toBe(0);
   for (const name of names) await grid().getByRole('row').filter({ hasText: name }).getByRole('checkbox', { name: 'Select row' }).check();
+  expect(await grid().getByRole('checkbox', { name: 'Select row', checked: true }).count()).toBe(names.length);
 }
 
 /** Runs a command; answers its dialog page (if any) with `fill`; returns the summary the command ends with. */

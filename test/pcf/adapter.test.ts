@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CLASSIFICATION } from '../../core/dataverse/tables';
 import { FIGURE_COLUMNS, columnsOf, ensureFigureColumns, rowsOf, sortDataset, sortOf, stringsOf } from '../../pcf/adapter';
 import { ENGLISH } from '../../pcf/components/strings';
+import { VarianceGrid } from '../../pcf/index';
 
 type DataSet = ComponentFramework.PropertyTypes.DataSet;
 const value = (label: string) => CLASSIFICATION.find((c) => c.label === label)!.value;
@@ -53,6 +54,20 @@ describe('PCF adapter', () => {
     expect(ensureFigureColumns(dataset)).toBe(true);
     expect(dataset.added.sort()).toEqual(FIGURE_COLUMNS.filter((c) => c !== 'ibal_valuevariance').sort());
     expect(dataset.refreshed).toBe(1);
+  });
+
+  it('offers no rows to select while the view reloads with the figures it lacked (the reload would clear the selection)', () => {
+    const dataset = fakeDataset([{ id: 'a', ibal_item: 'A0001', ibal_residual: -8 }], viewColumns.slice(0, 2));
+    (dataset as unknown as { refresh(): void }).refresh = () => { (dataset as unknown as { loading: boolean }).loading = true; };
+    const control = new VarianceGrid();
+    const context = { parameters: { discrepancies: dataset, quantityLimit: { raw: 5 }, percentLimit: { raw: 10 }, valueLimit: { raw: 250 }, highlightColumn: { raw: null } },
+      mode: { trackContainerResize: () => undefined, allocatedHeight: 600 }, formatting: {}, resources: { getString: (k: string) => k } } as never;
+    control.init(context);
+    const rowsShown = () => ((control.updateView(context).props as { children: { props: { rows: unknown[] } } }).children.props.rows.length);
+    expect(rowsShown()).toBe(0);
+    expect(dataset.added.length).toBeGreaterThan(0);
+    (dataset as unknown as { loading: boolean }).loading = false;
+    expect(rowsShown()).toBe(1);
   });
 
   it('sorts through the dataset and reads its sort back', () => {
