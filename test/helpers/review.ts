@@ -83,9 +83,16 @@ export class ReviewLoop {
     if (written.status !== 204) throw new Error(`could not set ${schemaname}: ${JSON.stringify(written.json)}`);
   }
 
+  /** As an admin would (in the maker portal, which retries service protection's 429 and a 503): both calls are idempotent. */
   async pointWebhookAt(url: string, key = this.webhookKey): Promise<void> {
-    for (const endpoint of (await this.call(ADMIN, 'GET', 'serviceendpoints?$select=serviceendpointid')).json.value) {
-      const patched = await this.call(ADMIN, 'PATCH', `serviceendpoints(${endpoint.serviceendpointid})`, { url, authtype: AUTH_TYPES.httpHeader,
+    const retried = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+      for (let attempt = 1; ; attempt += 1) {
+        const reply = await this.call(ADMIN, method, path, body);
+        if (![429, 503].includes(reply.status) || attempt === 5) return reply;
+      }
+    };
+    for (const endpoint of (await retried('GET', 'serviceendpoints?$select=serviceendpointid')).json.value) {
+      const patched = await retried('PATCH', `serviceendpoints(${endpoint.serviceendpointid})`, { url, authtype: AUTH_TYPES.httpHeader,
         authvalue: `<settings><setting name="x-ibal-webhook-key" value="${key}" /></settings>` });
       if (patched.status !== 204) throw new Error(`could not point the webhook: ${JSON.stringify(patched.json)}`);
     }
