@@ -15,7 +15,7 @@ import { columnOf, parseQuery, propertyOf } from './odata.js';
 import { BASIC_USER, IV_READER, solutionRoles, type Depth, type RoleDefinition } from './roles.js';
 import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type Access, type FieldPermission, type SandboxTeam, type SandboxUser } from './security.js';
 import { Store, storedValue, type Row, type Value } from './store.js';
-import { CREATE_MESSAGE_ID, deliver, remoteExecutionContext, solutionWebhooks, type Delivery, type EndpointRow, type ServiceEndpointDefinition, type StepDefinition } from './webhooks.js';
+import { CREATE_MESSAGE_ID, deliver, remoteExecutionContext, solutionViews, solutionWebhooks, type Delivery, type EndpointRow, type ServiceEndpointDefinition, type StepDefinition } from './webhooks.js';
 
 export const API_PATH = '/api/data/v9.2/';
 /** The sandbox's stand-in for Entra's token endpoint, for application users (client credentials). */
@@ -147,6 +147,7 @@ export class DataverseEmulator {
     const emulator = new DataverseEmulator(await Store.open(options.database), options);
     await emulator.store.seedSecurity(emulator.users, emulator.teams, emulator.security);
     await emulator.store.seedWebhooks(options.webhooks ?? solutionWebhooks(join('solution', 'src')));
+    await emulator.store.seedViews(solutionViews(join('solution', 'src')));
     return emulator;
   }
 

@@ -9,7 +9,7 @@ import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } f
 import { normalizeDate, type QuerySpec } from './odata.js';
 import type { AggregateSpec } from './fetchxml.js';
 import type { SandboxTeam, SandboxUser, Security } from './security.js';
-import type { ServiceEndpointDefinition, StepDefinition } from './webhooks.js';
+import type { SavedQueryDefinition, ServiceEndpointDefinition, StepDefinition } from './webhooks.js';
 
 export type { SandboxUser } from './security.js';
 
@@ -99,6 +99,18 @@ export class Store {
     for (const st of webhooks.steps) {
       await insert('sdkmessageprocessingstep', { sdkmessageprocessingstepid: st.id, name: st.name, stage: st.stage, mode: st.mode, rank: st.rank,
         sdkmessageid: st.messageId, eventhandler: st.eventHandler, primaryentity: st.primaryEntity });
+    }
+  }
+
+  /** The solution's views, as import leaves them: replaced on every start, as an upgrade replaces them. */
+  async seedViews(views: readonly SavedQueryDefinition[]): Promise<void> {
+    const now = timestamp();
+    await this.run('DELETE FROM savedquery');
+    for (const v of views) {
+      const row: Row = { savedqueryid: v.id, name: v.name, returnedtypecode: v.returnedTypeCode, querytype: v.queryType, isdefault: v.isDefault,
+        fetchxml: v.fetchXml, layoutxml: v.layoutXml, createdon: now, modifiedon: now, statecode: 0, statuscode: 1, versionnumber: this.version++ };
+      const columns = Object.keys(row);
+      await this.run(`INSERT INTO savedquery (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => row[c]!));
     }
   }
 

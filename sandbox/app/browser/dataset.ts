@@ -101,17 +101,17 @@ export class ViewDataset {
     return new XMLSerializer().serializeToString(doc);
   }
 
-  /** The dataset's filter as FetchXML, added to the view's own as the platform does (Equal, NotEqual and Null conditions). */
+  /** The dataset's filter as FetchXML, added to the view's own as the platform does (Equal, NotEqual, Like, NotLike, Null, NotNull). */
   private filterElement(doc: Document, expression: ComponentFramework.PropertyHelper.DataSetApi.FilterExpression): Element {
     const filter = doc.createElement('filter');
     filter.setAttribute('type', expression.filterOperator === 1 ? 'or' : 'and');
     for (const c of expression.conditions) {
       const condition = doc.createElement('condition');
       condition.setAttribute('attribute', c.attributeName);
-      const operator = ({ 0: 'eq', 1: 'ne', 12: 'null' } as Record<number, string>)[c.conditionOperator];
+      const operator = ({ 0: 'eq', 1: 'ne', 6: 'like', 7: 'not-like', 12: 'null', 13: 'not-null' } as Record<number, string>)[c.conditionOperator];
       if (operator === undefined) throw new Error(`the sandbox dataset does not filter with condition operator ${c.conditionOperator}`);
       condition.setAttribute('operator', operator);
-      if (operator !== 'null') condition.setAttribute('value', String(c.value));
+      if (operator !== 'null' && operator !== 'not-null') condition.setAttribute('value', String(c.value));
       filter.appendChild(condition);
     }
     for (const child of expression.filters ?? []) filter.appendChild(this.filterElement(doc, child));

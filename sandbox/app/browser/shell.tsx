@@ -211,6 +211,7 @@ function App({ model }: { model: ShellModel }) {
       formatInteger: (v: number) => v.toLocaleString('en-US'),
     },
     resources: { getString: (key: string) => key },
+    webAPI: xrm.WebApi,
     userSettings: { userId: user.id, userName: user.fullname, languageId: 1033 },
   } as unknown as ComponentFramework.Context<Record<string, unknown>>;
   const initialized = React.useRef<Control | undefined>(undefined);
