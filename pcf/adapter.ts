@@ -133,12 +133,16 @@ export function searchOf(dataset: DataSet): string {
  */
 export function applyFilters(dataset: DataSet, cause: CauseFilterValue, search: string, searchColumns: readonly string[]): void {
   if (!canFilter(dataset)) return;
-  const conditions: ComponentFramework.PropertyHelper.DataSetApi.ConditionExpression[] = [];
+  // Conditions the host set (a related grid's run, say) stay; the cause and the search are replaced.
+  const current = dataset.filtering.getFilter();
+  const search0 = searchFilterOf(dataset);
+  const conditions: ComponentFramework.PropertyHelper.DataSetApi.ConditionExpression[] = (current?.conditions ?? []).filter((c) => c.attributeName !== D.likelyCause.logicalName);
+  const kept = (current?.filters ?? []).filter((f) => f !== search0);
   if (cause === 'none') conditions.push({ attributeName: D.likelyCause.logicalName, conditionOperator: NULL, value: '' });
   else if (cause !== undefined) conditions.push({ attributeName: D.likelyCause.logicalName, conditionOperator: EQUAL, value: String(LIKELY_CAUSE[CAUSES.indexOf(cause)]!.value) });
   const text = search.trim();
-  const filters = text === '' || searchColumns.length === 0 ? [] : [{ filterOperator: 1 as const,
-    conditions: searchColumns.map((name) => ({ attributeName: name, conditionOperator: LIKE, value: `${text.replace(/\*/g, '%')}%` })) }];
+  const filters = [...kept, ...(text === '' || searchColumns.length === 0 ? [] : [{ filterOperator: 1 as const,
+    conditions: searchColumns.map((name) => ({ attributeName: name, conditionOperator: LIKE, value: `${text.replace(/\*/g, '%')}%` })) }])];
   if (conditions.length === 0 && filters.length === 0) dataset.filtering.clearFilter();
   else dataset.filtering.setFilter({ filterOperator: 0, conditions, ...(filters.length > 0 ? { filters } : {}) } as ComponentFramework.PropertyHelper.DataSetApi.FilterExpression);
   dataset.refresh();

@@ -170,10 +170,26 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
       data-row-id={item.row.id}
       selectionCell={{ checkboxIndicator: { 'aria-label': strings.selectRow } }}
       onDoubleClick={() => onOpen.current(item.row.id)}
-      onKeyDown={(event: React.KeyboardEvent) => { if (event.key === 'Enter') onOpen.current(item.row.id); }}>
+>
       {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}
     </DataGridRow>
   ), [materialClass, timingClass, strings.selectRow]);
+
+  // Enter opens the row it is pressed on, as in a model-driven grid: on the focused row, a cell or its checkbox. The
+  // grid's keyboard navigation takes the keydown of Enter on a focused row (it moves focus into the row), so the grid
+  // opens the row when the key comes up, wherever in the row focus then is.
+  const gridRoot = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const root = gridRoot.current;
+    if (!root) return undefined;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Enter') return;
+      const id = (event.target as HTMLElement).closest('[data-row-id]')?.getAttribute('data-row-id');
+      if (id) onOpen.current(id);
+    };
+    root.addEventListener('keyup', onKey);
+    return () => root.removeEventListener('keyup', onKey);
+  });
 
   const onSortChange: DataGridProps['onSortChange'] = (_, state) => {
     if (state.sortColumn !== undefined) props.onSort(String(state.sortColumn), state.sortDirection);
@@ -217,7 +233,7 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
       {whatIf}
       {selection}
       {/* Columns keep the view's widths; a view wider than the space scrolls sideways, header and rows together. */}
-      <div className={styles.scroller}>
+      <div className={styles.scroller} ref={gridRoot}>
       <DataGrid items={classified} columns={definitions} getRowId={(item: (typeof classified)[number]) => item.row.id}
         style={{ minWidth: `${columns.reduce((sum, c) => sum + c.width, SELECTION_WIDTH)}px` }} resizableColumnsOptions={{ autoFitColumns: false }}
         sortable sortState={props.sort ? { sortColumn: props.sort.column, sortDirection: props.sort.direction } : undefined} onSortChange={onSortChange}

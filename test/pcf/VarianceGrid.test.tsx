@@ -153,7 +153,7 @@ describe('VarianceGrid', () => {
     fireEvent.click(screen.getByText('Residual'));
     expect(props.onSort).toHaveBeenCalledWith('ibal_residual', 'ascending');
     fireEvent.doubleClick(gridRows()[0]!);
-    fireEvent.keyDown(gridRows()[1]!, { key: 'Enter' });
+    fireEvent.keyUp(gridRows()[1]!, { key: 'Enter' });
     expect(props.onOpen).toHaveBeenNthCalledWith(1, 'r1');
     expect(props.onOpen).toHaveBeenNthCalledWith(2, 'r2');
     fireEvent.click(screen.getByText('Load more'));

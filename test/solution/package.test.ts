@@ -210,7 +210,7 @@ describe('views and forms', () => {
 
   it('puts every discrepancy column on its form, grouped in the four sections', () => {
     const form = entityOf(discrepancy).FormXml.forms.systemform.form;
-    const sections = list(form.tabs.tab.columns.column.sections.section);
+    const sections = list(list(form.tabs.tab)[0].columns.column.sections.section);
     expect(sections.map((s: Xml) => english(s.labels.label))).toEqual(['Key', 'Quantities', 'Review', 'Inventory Visibility']);
     const onForm = new Set((JSON.stringify(form).match(/"datafieldname":"([^"]+)"/g) ?? []).map((f) => f.split(':')[1]!.replace(/"/g, '')));
     const missing = allColumns(discrepancy).map((c) => c.logicalName).filter((n) => !onForm.has(n));

@@ -6,12 +6,12 @@
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
 import {
-  Button, Dropdown, Field, FluentProvider, Input, Option, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Textarea,
+  Button, Field, FluentProvider, Input, MessageBar, MessageBarBody, Select, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Textarea,
   makeStyles, mergeClasses, tokens, webLightTheme,
 } from '@fluentui/react-components';
 import { REASON_CODES, type ReasonCode } from '../../core/workflow.js';
-import type { Impact } from '../../core/corrections.js';
 import type { DialogRequest, DialogResult } from './contract.js';
+import { ImpactTable, money, quantity } from './impact-table.js';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', height: '100%', boxSizing: 'border-box', padding: tokens.spacingHorizontalL, gap: tokens.spacingVerticalM },
@@ -21,51 +21,28 @@ const useStyles = makeStyles({
   // A header cell lays its label out in a flex box: push it to the right over the numbers.
   numberHeader: { '& > *': { justifyContent: 'flex-end', width: '100%' } },
   negative: { color: tokens.colorPaletteRedForeground1 },
+  // The counts table fits the dialog: names truncate, the quantity and the input keep their width.
+  counts: { tableLayout: 'fixed', width: '100%' },
+  nameCell: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' },
+  quantityColumn: { width: '120px' },
+  countColumn: { width: '140px' },
+  countInput: { width: '120px', minWidth: 0 },
 });
 
-const quantity = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 6 });
-const money = (n: number) => n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 function close(result: DialogResult | undefined): void {
   (window as Window & { returnValue?: string }).returnValue = result === undefined ? undefined : JSON.stringify(result);
   window.close();
 }
 
-function ImpactTable({ title, rows }: { title: string; rows: Array<[string, Impact]> }) {
-  const styles = useStyles();
-  return (
-    <Table size="small" aria-label={title}>
-      <TableHeader>
-        <TableRow>
-          <TableHeaderCell>{title}</TableHeaderCell>
-          <TableHeaderCell className={styles.numberHeader}>Lines</TableHeaderCell>
-          <TableHeaderCell className={styles.numberHeader}>Quantity</TableHeaderCell>
-          <TableHeaderCell className={styles.numberHeader}>Value (absolute)</TableHeaderCell>
-          <TableHeaderCell className={styles.numberHeader}>Value (net)</TableHeaderCell>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {rows.map(([name, impact]) => (
-          <TableRow key={name}>
-            <TableCell>{name}</TableCell>
-            <TableCell className={styles.number}>{impact.lines.toLocaleString()}</TableCell>
-            <TableCell className={styles.number}>{quantity(impact.quantity)}</TableCell>
-            <TableCell className={styles.number}>{money(impact.absoluteValue)}</TableCell>
-            <TableCell className={mergeClasses(styles.number, impact.netValue < 0 && styles.negative)}>{money(impact.netValue)}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
-}
-
-function ReasonPicker({ value, onChange, required }: { value: ReasonCode | undefined; onChange: (r: ReasonCode) => void; required: boolean }) {
+/** A native list: its options open outside the dialog's frame, so none is cut off however small the dialog. */
+function ReasonPicker({ value, onChange, required }: { value: ReasonCode | undefined; onChange: (r: ReasonCode | undefined) => void; required: boolean }) {
   return (
     <Field label="Reason" required={required}>
-      <Dropdown placeholder="Choose a reason" value={value ?? ''} selectedOptions={value ? [value] : []}
-        onOptionSelect={(_, data) => onChange(data.optionValue as ReasonCode)}>
-        {REASON_CODES.map((r) => <Option key={r} value={r}>{r}</Option>)}
-      </Dropdown>
+      <Select value={value ?? ''} onChange={(_, data) => onChange(data.value === '' ? undefined : data.value as ReasonCode)}>
+        <option value="">Choose a reason</option>
+        {REASON_CODES.map((r) => <option key={r} value={r}>{r}</option>)}
+      </Select>
     </Field>
   );
 }
@@ -77,6 +54,12 @@ export function ReviewDialog({ request }: { request: DialogRequest }) {
   const [counts, setCounts] = React.useState<Record<string, string>>(() => request.kind === 'recordCount'
     ? Object.fromEntries(request.rows.map((r) => [r.id, r.countedQty === null ? '' : String(r.countedQty)])) : {});
 
+  // Esc closes the dialog as Cancel does (the page runs in its own frame, where the host's Esc does not reach).
+  React.useEffect(() => {
+    const onKey = (event: KeyboardEvent) => { if (event.key === 'Escape') close(undefined); };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   let body: React.ReactNode;
   let result: DialogResult | undefined;
   let action = 'OK';
@@ -87,16 +70,18 @@ export function ReviewDialog({ request }: { request: DialogRequest }) {
       result = entered.length > 0 && !invalid ? { kind: 'recordCount', counts: Object.fromEntries(entered.map(([id, v]) => [id, Number(v)])) } : undefined;
       action = 'Record counts';
       body = (
-        <Table size="small" aria-label="Counted quantities">
-          <TableHeader><TableRow><TableHeaderCell>Discrepancy</TableHeaderCell><TableHeaderCell className={styles.numberHeader}>D365 quantity</TableHeaderCell><TableHeaderCell>Counted</TableHeaderCell></TableRow></TableHeader>
+        <Table size="small" aria-label="Counted quantities" className={styles.counts}>
+          <TableHeader><TableRow><TableHeaderCell>Discrepancy</TableHeaderCell>
+            <TableHeaderCell className={mergeClasses(styles.numberHeader, styles.quantityColumn)}>D365 quantity</TableHeaderCell>
+            <TableHeaderCell className={styles.countColumn}>Counted</TableHeaderCell></TableRow></TableHeader>
           <TableBody>
-            {request.rows.map((r) => (
+            {request.rows.map((r, i) => (
               <TableRow key={r.id}>
-                <TableCell>{r.name}</TableCell>
-                <TableCell className={styles.number}>{quantity(r.d365Qty)}</TableCell>
+                <TableCell className={styles.nameCell} title={r.name}>{r.name}</TableCell>
+                <TableCell className={styles.number}>{quantity(r.d365Qty)}{r.unit ? ` ${r.unit}` : ''}</TableCell>
                 <TableCell>
-                  <Input type="number" min={0} aria-label={`Counted quantity of ${r.name}`} value={counts[r.id] ?? ''}
-                    onChange={(_, data) => setCounts((c) => ({ ...c, [r.id]: data.value }))} />
+                  <Input className={styles.countInput} input={{ className: styles.countInput }} type="number" min={0} aria-label={`Counted quantity of ${r.name}`}
+                    value={counts[r.id] ?? ''} autoFocus={i === 0} onChange={(_, data) => setCounts((c) => ({ ...c, [r.id]: data.value }))} />
                 </TableCell>
               </TableRow>
             ))}
@@ -122,18 +107,21 @@ export function ReviewDialog({ request }: { request: DialogRequest }) {
       break;
     }
     case 'reject':
-    case 'explain':
-      result = request.kind === 'explain' || comment.trim() !== '' ? { kind: request.kind, ...(reason ? { reasonCode: reason } : {}), comment } : undefined;
+    case 'explain': {
+      const commentRequired = request.kind === 'reject' || request.commentRequired === true;
+      result = !commentRequired || comment.trim() !== '' ? { kind: request.kind, ...(reason ? { reasonCode: reason } : {}), comment } : undefined;
       action = request.kind === 'reject' ? `Reject ${request.lines.toLocaleString()}` : `Mark ${request.lines.toLocaleString()} explained`;
       body = (
         <>
           <ReasonPicker value={reason} onChange={setReason} required={false} />
-          <Field label="Comment" required={request.kind === 'reject'} hint={request.kind === 'reject' ? 'Say why, for the controller who counted.' : undefined}>
+          <Field label="Comment" required={commentRequired} hint={request.kind === 'reject' ? 'Say why, for the controller who counted.'
+            : commentRequired ? 'Say how D365 was corrected for the lines whose journal failed.' : undefined}>
             <Textarea value={comment} onChange={(_, data) => setComment(data.value)} />
           </Field>
         </>
       );
       break;
+    }
     case 'confirmPost':
       result = { kind: 'confirmPost', confirmed: true };
       action = `Post ${request.total.lines.toLocaleString()} corrections`;
@@ -151,7 +139,10 @@ export function ReviewDialog({ request }: { request: DialogRequest }) {
   }
   return (
     <div className={styles.page}>
-      <div className={styles.body}>{body}</div>
+      <div className={styles.body}>
+        {'note' in request && request.note ? <MessageBar intent="warning"><MessageBarBody>{request.note}</MessageBarBody></MessageBar> : null}
+        {body}
+      </div>
       <div className={styles.footer}>
         <Button appearance="primary" disabled={result === undefined} onClick={() => close(result)}>{action}</Button>
         <Button onClick={() => close(undefined)}>Cancel</Button>

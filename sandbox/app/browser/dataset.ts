@@ -74,13 +74,18 @@ export class ViewDataset {
     return [...doc.querySelectorAll('entity > order')].map((o) => ({ name: o.getAttribute('attribute') ?? '', sortDirection: o.getAttribute('descending') === 'true' ? 1 : 0 }));
   }
 
-  /** The view's fetchxml with the dataset's page, sort and added columns. */
-  fetchXml(page: number): string {
+  /**
+   * The view's fetchxml with the dataset's page, sort, filter and added columns; `wholeView`: without paging, as a
+   * grid control's getFetchXml() gives it (the query of everything the grid shows).
+   */
+  fetchXml(page: number, options: { wholeView?: boolean } = {}): string {
     const doc = new DOMParser().parseFromString(this.view.fetchXml, 'application/xml');
     const fetch = doc.documentElement;
     const entity = fetch.querySelector('entity')!;
-    fetch.setAttribute('count', String(PAGE_SIZE));
-    fetch.setAttribute('page', String(page));
+    if (!options.wholeView) {
+      fetch.setAttribute('count', String(PAGE_SIZE));
+      fetch.setAttribute('page', String(page));
+    }
     for (const order of [...entity.querySelectorAll(':scope > order')]) order.remove();
     const firstChild = entity.querySelector(':scope > filter, :scope > link-entity');
     for (const s of this.sort) {
