@@ -37,14 +37,21 @@ export interface AppCommand {
 }
 export interface AppModel {
   name: string;
-  sitemap: Array<{ group: string; items: Array<{ id: string; title: string; entity: string }> }>;
+  /** Each entry opens a table's grid, or (with `dashboard`) a system dashboard. */
+  sitemap: Array<{ group: string; items: Array<{ id: string; title: string; entity: string; dashboard?: string | undefined }> }>;
   tables: Record<string, AppTable>;
   commands: AppCommand[];
+  /** Charts (savedqueryvisualization) by id: their aggregate FetchXML, the category and measure aliases, the chart type. */
+  charts: Record<string, AppChart>;
+  /** System dashboards by id: sections of chart cells, each a chart over a view. */
+  dashboards: Record<string, AppDashboard>;
 }
+export interface AppChart { id: string; table: string; name: string; fetchXml: string; category: string; measures: string[]; chartType: string }
+export interface AppDashboard { id: string; name: string; sections: Array<Array<{ label: string; table: string; viewId: string; chartId: string }>> }
 
 type Element = Record<string, unknown>;
 const ARRAYS = new Set(['Group', 'SubArea', 'Title', 'cell', 'CustomAction', 'CommandDefinition', 'EnableRule', 'CrmParameter', 'LocLabel', 'LocalizedName', 'JavaScriptFunction',
-  'tab', 'section', 'row', 'label', 'EntityRelationship']);
+  'tab', 'section', 'row', 'label', 'EntityRelationship', 'measurecollection', 'measure']);
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ARRAYS.has(name), parseTagValue: false });
 const read = (path: string): Element => parser.parse(readFileSync(path, 'utf8')) as Element;
 const list = (value: unknown): Element[] => (Array.isArray(value) ? value as Element[] : value === undefined || value === '' ? [] : [value as Element]);
@@ -140,6 +147,46 @@ function formOf(dir: string, lookups: Map<string, string>): AppForm | undefined 
   })) };
 }
 
+function chartsOf(solutionSourceDir: string): Record<string, AppChart> {
+  const charts: Record<string, AppChart> = {};
+  const entities = join(solutionSourceDir, 'Entities');
+  for (const folder of existsSync(entities) ? readdirSync(entities) : []) {
+    const dir = join(entities, folder, 'Visualizations');
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.xml'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const v = read(join(dir, file)).visualization as Element;
+      const definition = ((v.datadescription as Element).datadefinition as Element);
+      const category = ((definition.categorycollection as Element).category as Element);
+      const measures = list(category.measurecollection).flatMap((m) => list((m as Element).measure).map((x) => String(x['@alias'])));
+      const series = (((v.presentationdescription as Element).Chart as Element).Series as Element).Series as Element;
+      const id = String(v.savedqueryvisualizationid).replace(/[{}]/g, '').toLowerCase();
+      charts[id] = { id, table: /<entity name="([^"]+)"/.exec(text)?.[1] ?? '', name: String(list((v.LocalizedNames as Element).LocalizedName).find((n) => n['@languagecode'] === '1033')?.['@description'] ?? file),
+        fetchXml: fetchOf(text), category: String(category['@alias']), measures, chartType: String(series['@ChartType'] ?? 'Column') };
+    }
+  }
+  return charts;
+}
+
+function dashboardsOf(solutionSourceDir: string): Record<string, AppDashboard> {
+  const dir = join(solutionSourceDir, 'Dashboards');
+  const dashboards: Record<string, AppDashboard> = {};
+  for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.xml')) : []) {
+    const dashboard = read(join(dir, file)).Dashboard as Element;
+    const form = ((dashboard.FormXml as Element).forms as Element).form as Element;
+    const id = String(dashboard.FormId).replace(/[{}]/g, '').toLowerCase();
+    const sections = list((form.tabs as Element).tab).flatMap((tab) => list((((tab.columns as Element).column as Element).sections as Element).section))
+      .map((section) => list((section.rows as Element).row).flatMap((row) => list((row as Element).cell)).flatMap((cell) => {
+        const parameters = ((cell.control as Element | undefined)?.parameters ?? {}) as Element;
+        if (!parameters.VisualizationId) return [];
+        return [{ label: english(cell.labels), table: String(parameters.TargetEntityType), viewId: String(parameters.ViewId).replace(/[{}]/g, '').toLowerCase(),
+          chartId: String(parameters.VisualizationId).replace(/[{}]/g, '').toLowerCase() }];
+      }));
+    dashboards[id] = { id, name: String(list((dashboard.LocalizedNames as Element).LocalizedName).find((n) => n['@languagecode'] === '1033')?.['@description'] ?? file), sections };
+  }
+  return dashboards;
+}
+
 export function appModel(solutionSourceDir: string): AppModel {
   const lookups = lookupsOf(solutionSourceDir);
   const sitemapDir = join(solutionSourceDir, 'AppModuleSiteMaps');
@@ -160,8 +207,11 @@ export function appModel(solutionSourceDir: string): AppModel {
   return {
     name: String(list((sitemap.LocalizedNames as Element).LocalizedName)[0]?.['@description'] ?? 'App'),
     sitemap: list(area.Group).map((group) => ({ group: englishTitle(group.Titles),
-      items: list(group.SubArea).map((s) => ({ id: String(s['@Id']), title: englishTitle(s.Titles), entity: String(s['@Entity']) })) })),
+      items: list(group.SubArea).map((s) => ({ id: String(s['@Id']), title: englishTitle(s.Titles), entity: String(s['@Entity'] ?? ''),
+        ...(s['@DefaultDashboard'] ? { dashboard: String(s['@DefaultDashboard']).replace(/[{}]/g, '').toLowerCase() } : {}) })) })),
     tables,
     commands: commandsOf(join(solutionSourceDir, 'Entities', 'ibal_Discrepancy', 'RibbonDiff.xml')),
+    charts: chartsOf(solutionSourceDir),
+    dashboards: dashboardsOf(solutionSourceDir),
   };
 }

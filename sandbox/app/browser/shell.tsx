@@ -13,6 +13,7 @@ import {
 import type { AppFormCell, AppModel, AppTable } from '../model.js';
 import { FORMATTED, formattedValue, ViewDataset } from './dataset.js';
 import { TrendCharts, type TrendPoint } from './trend.js';
+import { DashboardPage } from './dashboard.js';
 import { sandboxXrm, type SandboxUserInfo, type ShellUi } from './xrm.js';
 
 /** The product roles a user holds, shortly: "Reviewer", "Approver". */
@@ -213,6 +214,8 @@ function App({ model }: { model: ShellModel }) {
   const [userId, setUserId] = React.useState(model.users.find((u) => u.roles.some((r) => r.name === 'Inventory Balance Reviewer'))?.id ?? model.users[0]!.id);
   const user = model.users.find((u) => u.id === userId)!;
   const [entity, setEntity] = React.useState('ibal_discrepancy');
+  const [dashboardId, setDashboardId] = React.useState<string | undefined>(undefined);
+  const dashboard = dashboardId ? model.dashboards[dashboardId] : undefined;
   const table = model.tables[entity]!;
   const [viewId, setViewId] = React.useState(table.views[0]!.id);
   const view = table.views.find((v) => v.id === viewId) ?? table.views[0]!;
@@ -362,13 +365,22 @@ function App({ model }: { model: ShellModel }) {
           <div key={group.group}>
             <div className={styles.group}>{group.group}</div>
             {group.items.map((item) => (
-              <Button key={item.id} className={styles.navItem} appearance={item.entity === entity ? 'secondary' : 'subtle'} aria-current={item.entity === entity ? 'page' : undefined}
-                onClick={() => { setRelatedRun(undefined); setEntity(item.entity); setViewId(model.tables[item.entity]!.views[0]!.id); }}>{item.title}</Button>
+              <Button key={item.id} className={styles.navItem} appearance={(item.dashboard ? item.dashboard === dashboardId : !dashboardId && item.entity === entity) ? 'secondary' : 'subtle'}
+                aria-current={(item.dashboard ? item.dashboard === dashboardId : !dashboardId && item.entity === entity) ? 'page' : undefined}
+                onClick={() => {
+                  setRelatedRun(undefined);
+                  if (item.dashboard) { setDashboardId(item.dashboard); return; }
+                  setDashboardId(undefined); setEntity(item.entity); setViewId(model.tables[item.entity]!.views[0]!.id);
+                }}>{item.title}</Button>
             ))}
           </div>
         ))}
       </nav>
       <main className={styles.main}>
+        {dashboard ? <>
+          <div className={styles.viewBar}><Text size={500} weight="semibold">{dashboard.name}</Text></div>
+          <div className={styles.content}><DashboardPage dashboard={dashboard} model={model} webApi={xrm.WebApi} /></div>
+        </> : <>
         <Toolbar className={styles.commandBar} aria-label="Command bar">
           {commands.map((c) => (
             <ToolbarButton key={c.id} disabled={selected.length < c.minSelection} onClick={() => { void run(c); }}>{c.label}</ToolbarButton>
@@ -391,6 +403,7 @@ function App({ model }: { model: ShellModel }) {
             : <SimpleGrid host={host} onOpen={(id) => { void openRecord(id); }}
               action={entity === 'ibal_snapshotrun' ? { label: (id) => `Discrepancies (${host.dataset.records[id]?.getFormattedValue('ibal_materialcount') ?? ''} Material)`, run: showRunDiscrepancies } : undefined} />}
         </div>
+        </>}
       </main>
       {progress !== undefined ? <div className={styles.progress} role="progressbar" aria-label={progress}><div className={styles.progressBox}><Spinner label={progress} /></div></div> : null}
       {alert ? (
