@@ -69,7 +69,7 @@ function viewsOf(dir: string, publicOnly = true): AppView[] {
     if (publicOnly && String(query.querytype) !== '0') return [];
     const name = String(list((query.LocalizedNames as Element).LocalizedName).find((n) => n['@languagecode'] === '1033')?.['@description'] ?? file);
     const layout = (query.layoutxml as Element | undefined)?.grid as Element | undefined;
-    const cells = layout ? list(((layout.row as Element).cell)) : [];
+    const cells = layout ? list(list(layout.row)[0]?.cell) : [];
     return [{ id: String(query.savedqueryid).replace(/[{}]/g, ''), name, isDefault: String(query.isdefault) === '1', fetchXml: fetchOf(text),
       columns: cells.map((c) => ({ name: String(c['@name']), width: Number(c['@width'] ?? 100) })) }];
   }).sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
