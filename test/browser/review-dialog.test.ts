@@ -45,8 +45,7 @@ it('collects a reason and the confirming comment for a large approval', async ()
   const approve = page.getByRole('button', { name: 'Approve 3' });
   await approve.waitFor();
   expect(await approve.isDisabled()).toBe(true);
-  await page.getByRole('combobox').click();
-  await page.getByRole('option', { name: 'Receiving error' }).click();
+  await page.getByRole('combobox').selectOption('Receiving error');
   await page.getByRole('textbox').fill('Confirmed by the DC manager: pallet booked twice');
   await page.waitForSelector('button:has-text("Approve 3"):not([disabled])');
   await page.screenshot({ path: join(artifacts, 'review-approve.png'), animations: 'disabled' });
