@@ -70,7 +70,8 @@ export class VarianceGrid implements ComponentFramework.ReactControl<IInputs, IO
     this.continueSelectingAll(dataset);
     const highlightColumn = context.parameters.highlightColumn.raw ?? 'ibal_classification';
     const limit = (p: ComponentFramework.PropertyTypes.DecimalNumberProperty) => p.raw ?? undefined;
-    const height = Number(context.mode.allocatedHeight) > 0 ? Number(context.mode.allocatedHeight) - 140 : 480;
+    // The rows get what the what-if bar, the header, "Load more" and the totals leave of the space.
+    const height = Number(context.mode.allocatedHeight) > 0 ? Number(context.mode.allocatedHeight) - 230 : 480;
     const theme = (context.fluentDesignLanguage?.tokenTheme as Theme | undefined) ?? webLightTheme;
     const figures = this.figures;
     const search = this.searchText ?? searchOf(dataset);

@@ -61,6 +61,8 @@ async function readHistory(id: string): Promise<HistoryData> {
       what: `Asked: ${shown(r, n(R.action))} — ${shown(r, n(R.requestStatus))}${r[n(R.outcome)] ? `: ${String(r[n(R.outcome)]).split('\n')[0]}` : ''}` });
   }
   steps.sort((a, b) => a.when.localeCompare(b.when));
+  // Newest run first (run numbers carry the D365 as-of time).
+  runs.sort((a, b) => shown(b, `_${n(D.run)}_value`).localeCompare(shown(a, `_${n(D.run)}_value`)));
   return { current: { ...current, id }, runs, steps };
 }
 

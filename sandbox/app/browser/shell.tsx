@@ -292,7 +292,7 @@ function App({ model }: { model: ShellModel }) {
       quantityLimit: { raw: Number(model.manifestDefaults.quantityLimit ?? 5) }, percentLimit: { raw: Number(model.manifestDefaults.percentLimit ?? 10) },
       valueLimit: { raw: Number(model.manifestDefaults.valueLimit ?? 250) }, highlightColumn: { raw: model.manifestDefaults.highlightColumn ?? 'ibal_classification' },
     },
-    mode: { trackContainerResize: () => undefined, allocatedWidth: window.innerWidth - 260, allocatedHeight: window.innerHeight - 150 },
+    mode: { trackContainerResize: () => undefined, allocatedWidth: window.innerWidth - 260, allocatedHeight: window.innerHeight - 175 },
     formatting: {
       formatDecimal: (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 6 }),
       formatCurrency: (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
@@ -401,7 +401,7 @@ function App({ model }: { model: ShellModel }) {
           {entity === 'ibal_discrepancy'
             ? (control ? <div className={styles.surface}>{control.updateView(context)}</div> : <Spinner label="Loading the grid…" />)
             : <SimpleGrid host={host} onOpen={(id) => { void openRecord(id); }}
-              action={entity === 'ibal_snapshotrun' ? { label: (id) => `Discrepancies (${host.dataset.records[id]?.getFormattedValue('ibal_materialcount') ?? ''} Material)`, run: showRunDiscrepancies } : undefined} />}
+              action={entity === 'ibal_snapshotrun' ? { label: (id) => `Discrepancies (${host.dataset.records[id]?.getFormattedValue('ibal_materialcount') ?? ''})`, run: showRunDiscrepancies } : undefined} />}
         </div>
         </>}
       </main>
