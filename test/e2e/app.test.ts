@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { startSandboxApp } from '../helpers/sandbox-app';
 
 /**
  * The whole loop in a browser, as a new user sees it: `npm start` on freshly generated sample data, the app shell with
@@ -22,19 +22,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'ibal-e2e-'));
-  sandbox = spawn(process.execPath, [join(root, 'dist', 'sandbox', 'start.js')], { cwd: root,
-    env: { ...process.env, PORT: '0', IBAL_SANDBOX_DATA: data, IBAL_SAMPLE_SKUS: '400', IBAL_IV_MINUTE_MS: '100' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  origin = await new Promise<string>((resolve, reject) => {
-    sandbox.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Inventory Balance sandbox: (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    sandbox.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    sandbox.on('exit', (code) => reject(new Error(`the sandbox exited ${code}: ${output}`)));
-  });
+  ({ process: sandbox, origin, data } = await startSandboxApp(root, { IBAL_SAMPLE_SKUS: '400', IBAL_IV_MINUTE_MS: '100' }));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1680, height: 940 } });
   await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());

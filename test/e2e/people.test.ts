@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import readXlsx from 'read-excel-file/node';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { classify } from '../../core/classification';
 import { CLASSIFICATION, REVIEW_STATUS } from '../../core/dataverse/tables';
+import { startSandboxApp } from '../helpers/sandbox-app';
 
 /**
  * The app as an inventory controller and a finance approver use it (issue 13), in Chromium on `npm start`'s sandbox:
@@ -25,19 +26,7 @@ const downloads = mkdtempSync(join(tmpdir(), 'ibal-downloads-'));
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  const data = mkdtempSync(join(tmpdir(), 'ibal-e2e-people-'));
-  sandbox = spawn(process.execPath, [join(root, 'dist', 'sandbox', 'start.js')], { cwd: root,
-    env: { ...process.env, PORT: '0', IBAL_SANDBOX_DATA: data, IBAL_SAMPLE_SKUS: '1200', IBAL_IV_MINUTE_MS: '100', IBAL_FOLLOW_UP_SECONDS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  origin = await new Promise<string>((resolve, reject) => {
-    sandbox.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Inventory Balance sandbox: (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    sandbox.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    sandbox.on('exit', (code) => reject(new Error(`the sandbox exited ${code}: ${output}`)));
-  });
+  ({ process: sandbox, origin } = await startSandboxApp(root, { IBAL_SAMPLE_SKUS: '1200', IBAL_IV_MINUTE_MS: '100', IBAL_FOLLOW_UP_SECONDS: '0' }));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await newPage(1440, 900);
   await page.goto(`${origin}/`);

@@ -6,6 +6,9 @@ import { FluentProvider, webLightTheme } from '@fluentui/react-components';
 import { ReviewDialog, requestFromLocation } from '../../webresources/dialog/review';
 import { dialogResultSchema, type DialogRequest } from '../../webresources/dialog/contract';
 
+// jsdom has no ResizeObserver (browsers do); Fluent's MessageBar observes its size to reflow.
+(globalThis as { ResizeObserver?: unknown }).ResizeObserver ??= class { observe(): void {} unobserve(): void {} disconnect(): void {} };
+
 /** The review dialog page: what the user must enter before the button is offered, and what it answers when closed. */
 let closed: unknown[];
 beforeEach(() => {
@@ -19,8 +22,7 @@ it('asks for a confirming comment when the corrections are worth more than the l
   show({ kind: 'approve', lines: 2, correctionValue: 2500, confirmAboveValue: 1000 });
   const approve = screen.getByRole('button', { name: 'Approve 2' });
   expect(approve).toBeDisabled();
-  fireEvent.click(screen.getByRole('combobox'));
-  fireEvent.click(screen.getByRole('option', { name: 'Shrink' }));
+  fireEvent.change(screen.getByRole('combobox'), { target: { value: 'Shrink' } });
   expect(approve).toBeDisabled();
   expect(screen.getByText(/need a comment to confirm them/)).toBeInTheDocument();
   fireEvent.change(screen.getByRole('textbox'), { target: { value: 'Confirmed with the site manager' } });
@@ -36,6 +38,14 @@ it('records only the counts entered, refusing a negative one', () => {
   fireEvent.change(screen.getByLabelText('Counted quantity of A1 / 11'), { target: { value: '96.5' } });
   fireEvent.click(record);
   expect(answer()).toEqual({ kind: 'recordCount', counts: { a: 96.5 } });
+});
+
+it('opens the record count dialog on its first count, closes on Esc as Cancel does, and names the lines it leaves alone', () => {
+  show({ kind: 'recordCount', rows: [{ id: 'a', name: 'A1 / 11', d365Qty: 100, countedQty: null }], note: '1 selected line is left as it is (1 Approved)' });
+  expect(screen.getByLabelText('Counted quantity of A1 / 11')).toHaveFocus();
+  expect(screen.getByText('1 selected line is left as it is (1 Approved)')).toBeInTheDocument();
+  fireEvent.keyDown(window, { key: 'Escape' });
+  expect(closed).toEqual([undefined]);
 });
 
 it('shows finance the whole impact by warehouse and reason before posting, and Cancel answers nothing', () => {
