@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import readXlsx from 'read-excel-file/node';
+import readXlsxFile from 'read-excel-file/universal';
+import writeXlsxFile from 'write-excel-file/universal';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { classify } from '../../core/classification';
 import { CLASSIFICATION, REVIEW_STATUS } from '../../core/dataverse/tables';
@@ -59,6 +60,8 @@ async function api(query: string): Promise<Row[]> {
     url = body['@odata.nextLink'];
   }
 }
+/** An .xlsx file's sheets, read on this thread (the Node build of the reader starts worker threads). */
+const readXlsx = (file: string) => { const bytes = readFileSync(file); return readXlsxFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer); };
 const money = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const count = (n: number) => n.toLocaleString('en-US');
 const shot = (name: string, p = page) => p.screenshot({ path: join(artifacts, `people-${name}.png`), animations: 'disabled' });
@@ -230,7 +233,10 @@ it('takes counts in bulk: a count sheet out (.xlsx and CSV), the filled sheet ba
   const after = await api(`ibal_discrepancies?$select=ibal_countedqty&$filter=${lines.map((l) => `ibal_discrepancyid eq ${String(l.ibal_discrepancyid)}`).join(' or ')}`);
   expect(after.every((r) => r.ibal_countedqty === null)).toBe(true);
 
-  const good = write('good.csv', [Object.keys(rows[0]!), ...rows.map((r) => Object.values({ ...r, 'Counted quantity': counted(r) }))]);
+  // The good sheet goes back as the .xlsx it came as, filled in.
+  const filledSheet = sheet!.data.map((row, i) => row.map((cell, c) => (i > 0 && c === 7 ? Math.abs(Number(row[6])) + 1 : cell ?? null)));
+  const good = join(downloads, 'good.xlsx');
+  writeFileSync(good, new Uint8Array(await (await writeXlsxFile(filledSheet as never).toBlob()).arrayBuffer()));
   expect(await importSheet(good)).toContain('6 discrepancies count recorded.');
   const recorded = await api(`ibal_discrepancies?$select=ibal_discrepancyid,ibal_countedqty,ibal_d365qty,ibal_reviewstatus&$filter=${lines.map((l) => `ibal_discrepancyid eq ${String(l.ibal_discrepancyid)}`).join(' or ')}`);
   expect(recorded.map((r) => [r.ibal_countedqty, r.ibal_reviewstatus])).toEqual(recorded.map((r) => [Math.abs(Number(r.ibal_d365qty)) + 1, status('Counted')]));

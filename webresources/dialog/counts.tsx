@@ -6,7 +6,8 @@
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
 import { parse } from 'csv-parse/browser/esm/sync';
-import readSheet from 'read-excel-file/browser';
+// The universal build reads on the page's own thread: no web worker for a form page's content security policy to refuse.
+import readSheet from 'read-excel-file/universal';
 import { Button, Field, FluentProvider, MessageBar, MessageBarBody, Text, makeStyles, tokens, webLightTheme } from '@fluentui/react-components';
 import type { Cell } from '../../core/count-sheet.js';
 
