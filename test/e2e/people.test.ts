@@ -84,8 +84,15 @@ async function openView(name: string, p = page): Promise<void> {
 async function nav(name: string, p = page): Promise<void> {
   await p.getByRole('navigation', { name: 'Site map' }).getByRole('button', { name }).click();
 }
+/** Selects rows by name, once the grid has settled (a command's refresh reloads it and clears the selection). */
 async function selectByName(names: readonly string[]): Promise<void> {
-  for (const name of names) await dataRows().filter({ hasText: name }).getByRole('checkbox', { name: 'Select row' }).check();
+  await totals().filter({ hasText: 'Material in the whole view' }).waitFor();
+  for (const name of names) {
+    const box = dataRows().filter({ hasText: name }).getByRole('checkbox', { name: 'Select row' });
+    for (let attempt = 1; ; attempt += 1) {
+      try { await box.check({ timeout: 5000 }); break; } catch (error) { if (attempt === 3) throw error; await totals().waitFor(); }
+    }
+  }
 }
 /** Runs a command, answers its dialog page, returns the alert it ends with (closed). */
 async function command(label: string, fill?: (dialog: FrameLocator) => Promise<void>): Promise<string> {
