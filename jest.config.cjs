@@ -8,8 +8,9 @@ module.exports = {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
-  // Suites run in worker processes, recycled when they grow: many DuckDB instances opened and closed in one process
-  // (emulators, the job) ended in a native crash of the whole run when everything ran in band on a 2-core machine.
+  // Suites run in two worker processes, each replaced once it holds more than 1 GB: on a 2-core machine jest would
+  // otherwise run all of them in one process, where DuckDB, xmllint-wasm's workers and jsdom together brought it down
+  // (a segmentation fault, not a test failure).
   maxWorkers: 2,
   workerIdleMemoryLimit: '1GB',
 };

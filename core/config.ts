@@ -157,7 +157,8 @@ export const reconcileConfigSchema = z.strictObject({
     maxEntryMB: z.number().positive().describe('Largest entity file to extract from a data package, in MB'),
     maxCompressionRatio: z.number().min(1).describe('Largest inflated-to-compressed ratio of an entity file (a zip bomb is refused)'),
   }).default({ maxEntryMB: 4096, maxCompressionRatio: 200 }),
-  thresholds: z.array(thresholdRuleSchema).min(1, 'needs at least one rule'),
+  thresholds: z.array(thresholdRuleSchema).min(1, 'needs at least one rule').optional()
+    .describe('Finance\'s threshold rules. With --target they live in Dataverse: the first run seeds them from here; later, leave them out (rules in both places that differ are refused)'),
   timing: z.strictObject({ maxSkewMinutes: z.number().nonnegative() }).default({ maxSkewMinutes: 30 }),
   audit: z.strictObject({ afterRuns: z.number().int().min(1) }).default({ afterRuns: 3 }),
   snapshot: snapshotConfigSchema.optional().describe('How `ibal snapshot` asks D365 and the WMS for their on-hand at the same time (README, "Coordinated snapshots")'),

@@ -25,6 +25,8 @@ export interface ReviewRequestInput {
   comment?: string | undefined;
   /** Post: what the approver saw and confirmed. */
   confirmed?: { lines: number; absoluteValue: number } | undefined;
+  /** Every line or none (an imported count sheet): one refusal and nothing is changed. */
+  allOrNothing?: boolean | undefined;
 }
 
 export const REQUEST_STATUS_OF = Object.fromEntries(REQUEST_STATUS.map((s) => [s.label, s.value])) as Record<
@@ -46,12 +48,13 @@ export function requestColumns(input: ReviewRequestInput, name: string): Record<
     ...(input.reasonCode ? { [n(R.reasonCode)]: reasonValue(input.reasonCode) } : {}),
     ...(input.comment ? { [n(R.comment)]: input.comment } : {}),
     ...(input.confirmed ? { [n(R.confirmedLines)]: input.confirmed.lines, [n(R.confirmedValue)]: input.confirmed.absoluteValue } : {}),
+    ...(input.allOrNothing ? { [n(R.allOrNothing)]: true } : {}),
   };
 }
 
 /** Columns a request is created with by its author; every other column is the review service's to set. */
 export const AUTHOR_COLUMNS: ReadonlySet<string> = new Set([reviewRequest.primaryName.logicalName, n(R.action), n(R.discrepancies), n(R.run),
-  n(R.countedQuantities), n(R.reasonCode), n(R.comment), n(R.confirmedLines), n(R.confirmedValue)]);
+  n(R.countedQuantities), n(R.reasonCode), n(R.comment), n(R.confirmedLines), n(R.confirmedValue), n(R.allOrNothing)]);
 
 const guid = z.pipe(z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'not a row id')), z.transform(bareId));
 const json = <T extends z.ZodMiniType>(schema: T) => z.pipe(z.pipe(z.string(), z.transform((text, ctx) => {
@@ -67,6 +70,7 @@ const attributesSchema = z.object({
   [n(R.comment)]: z.nullish(z.string().check(z.maxLength(4000))),
   [n(R.confirmedLines)]: z.nullish(z.int().check(z.nonnegative())),
   [n(R.confirmedValue)]: z.nullish(z.number().check(z.nonnegative())),
+  [n(R.allOrNothing)]: z.nullish(z.boolean()),
 });
 
 /**
@@ -93,5 +97,6 @@ export function parseRequest(columns: Record<string, unknown>): { ok: true; inpu
     reasonCode, comment: (a[n(R.comment)] as string | null | undefined) ?? undefined,
     confirmed: confirmedLines !== null && confirmedLines !== undefined && confirmedValue !== null && confirmedValue !== undefined
       ? { lines: confirmedLines, absoluteValue: confirmedValue } : undefined,
+    allOrNothing: a[n(R.allOrNothing)] === true,
   } };
 }

@@ -51,7 +51,7 @@ export interface RunSummary {
   causes: RunCauses;
   warnings: string[];
   /** The threshold rules the run classified with, and whether they came from the config or the target. */
-  rules: { source: 'config' | 'target'; names: string[] };
+  rules: { source: 'config' | 'target' | 'seeded'; names: string[]; described?: string[] | undefined };
   trend: RunTrendPoint[];
 }
 

@@ -59,3 +59,17 @@ export function limitsMet(rule: ThresholdRule, figures: VarianceFigures): Array<
 export function isMaterial(rule: ThresholdRule, figures: VarianceFigures): boolean {
   return limitsMet(rule, figures).length > 0;
 }
+
+/** A rule in words, for the run's record: "Default: quantity 5, percent 10, value 250" or "DC 12 (warehouse 12): value 100". */
+export function describeRule(rule: ThresholdRule): string {
+  const scope = Object.entries(rule.scope ?? {}).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k === 'itemGroup' ? 'item group' : k} ${String(v)}`);
+  const limits = [rule.quantity !== undefined ? `quantity ${rule.quantity}` : '', rule.percent !== undefined ? `percent ${rule.percent}` : '',
+    rule.value !== undefined ? `value ${rule.value}` : ''].filter(Boolean);
+  return `${rule.name}${scope.length > 0 ? ` (${scope.join(', ')})` : ''}: ${limits.length > 0 ? limits.join(', ') : 'no limit'}`;
+}
+
+/** Whether two rule sets say the same (names, scopes and limits; order aside). */
+export function sameRules(a: readonly ThresholdRule[], b: readonly ThresholdRule[]): boolean {
+  const text = (rules: readonly ThresholdRule[]) => rules.map(describeRule).sort().join('\n');
+  return text(a) === text(b);
+}

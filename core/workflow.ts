@@ -21,20 +21,28 @@ export type ReviewAction =
   | { kind: 'startPosting' } | { kind: 'posted' } | { kind: 'postError'; message: string } | { kind: 'retryPosting' }
   | { kind: 'synced' } | { kind: 'syncError'; message: string };
 
-/** Where each action may start from, and where it leads. */
+/**
+ * Where each action may start from, and where it leads. Every open state has a way on (README, "Reviewing and posting
+ * differences"): a rejected line is counted again; an approval or a failed posting can be rejected back for a new
+ * count; a sync error is read again once D365 is fixed, or closed as explained with what was done; Explained and
+ * Synced are closed.
+ */
 const TRANSITIONS: Record<ReviewAction['kind'], { from: readonly ReviewStatus[]; to: ReviewStatus }> = {
-  requestCount: { from: ['New'], to: 'Count requested' },
-  recordCount: { from: ['Count requested'], to: 'Counted' },
+  requestCount: { from: ['New', 'Rejected'], to: 'Count requested' },
+  recordCount: { from: ['New', 'Count requested', 'Counted', 'Rejected'], to: 'Counted' },
   approve: { from: ['Counted'], to: 'Approved' },
-  reject: { from: ['Counted'], to: 'Rejected' },
-  explain: { from: ['New', 'Counted'], to: 'Explained' },
+  reject: { from: ['Counted', 'Approved', 'Post error'], to: 'Rejected' },
+  explain: { from: ['New', 'Count requested', 'Counted', 'Rejected', 'Sync error'], to: 'Explained' },
   startPosting: { from: ['Approved'], to: 'Posting' },
   posted: { from: ['Posting'], to: 'Posted' },
   postError: { from: ['Posting'], to: 'Post error' },
   retryPosting: { from: ['Post error'], to: 'Posting' },
-  synced: { from: ['Posted'], to: 'Synced' },
-  syncError: { from: ['Posted'], to: 'Sync error' },
+  synced: { from: ['Posted', 'Sync error'], to: 'Synced' },
+  syncError: { from: ['Posted', 'Sync error'], to: 'Sync error' },
 };
+
+/** The states nothing moves on from. */
+export const CLOSED_STATUSES: readonly ReviewStatus[] = ['Explained', 'Synced'];
 
 const VERBS: Record<ReviewAction['kind'], string> = {
   requestCount: 'request a count for', recordCount: 'record a count for', approve: 'approve', reject: 'reject', explain: 'close as explained',
@@ -64,6 +72,24 @@ export interface ReviewChanges {
   lastError?: string | null;
   /** Which of the who/when column pairs the handler stamps. */
   stamp?: 'requested' | 'counted' | 'decided';
+  /** An approval (or a failed posting) taken back: its seal and posting are cleared. */
+  withdrawn?: boolean;
+}
+
+/** How a count that matches D365 is recorded in the comment of the line it closed. */
+export const COUNT_MATCHED = 'Explained — count matched';
+
+/**
+ * Whether a command could change this line at all (its status, and for Mark explained its classification): what the
+ * command bar offers. The review service still decides with everything the user entered.
+ */
+export function couldChange(command: ReviewCommand, subject: Pick<ReviewSubject, 'status' | 'classification'>): boolean {
+  switch (command) {
+    case 'post': return ['Approved', 'Post error'].includes(subject.status);
+    case 'refreshIvStatus': return ['Posted', 'Sync error'].includes(subject.status);
+    case 'explain': return TRANSITIONS.explain.from.includes(subject.status) && (subject.status === 'Sync error' || subject.classification !== 'Material');
+    default: return TRANSITIONS[command].from.includes(subject.status);
+  }
 }
 
 export type Transition = { ok: true; changes: ReviewChanges } | { ok: false; reason: string };
@@ -87,11 +113,20 @@ export function transition(subject: ReviewSubject, action: ReviewAction, setting
     return { ok: false, reason: `Cannot ${VERBS[action.kind]} a discrepancy that is ${subject.status}: only from ${rule.from.join(' or ')}.` };
   }
   switch (action.kind) {
-    case 'recordCount':
+    case 'recordCount': {
       if (!Number.isFinite(action.countedQty) || action.countedQty < 0) return { ok: false, reason: 'The counted quantity must be a number of 0 or more.' };
-      return { ok: true, changes: { status: rule.to, countedQty: roundQuantity(action.countedQty), stamp: 'counted' } };
+      const countedQty = roundQuantity(action.countedQty);
+      // A count that agrees with D365 leaves nothing to correct: the line is closed and nothing is ever posted.
+      if (countedQty === roundQuantity(subject.d365Qty)) {
+        return { ok: true, changes: { status: 'Explained', countedQty, stamp: 'counted', comment: `${COUNT_MATCHED}: counted ${countedQty}, as D365 holds; nothing to post.` } };
+      }
+      return { ok: true, changes: { status: rule.to, countedQty, stamp: 'counted' } };
+    }
     case 'approve': {
       if (action.reasonCode === undefined) return { ok: false, reason: 'Approving needs a reason code.' };
+      if (correctionQuantity(subject) === 0) {
+        return { ok: false, reason: 'The count equals the D365 quantity: there is nothing to correct. Record the count again to close it as explained.' };
+      }
       // Segregation of duties: whoever counted does not approve their own count.
       if (action.approverId !== undefined && subject.countedBy && subject.countedBy.toLowerCase() === action.approverId.toLowerCase()) {
         return { ok: false, reason: 'You recorded this count yourself: another approver must approve it.' };
@@ -107,13 +142,19 @@ export function transition(subject: ReviewSubject, action: ReviewAction, setting
     case 'reject': {
       const comment = action.comment?.trim() ?? '';
       if (comment === '') return { ok: false, reason: 'Rejecting needs a comment saying why.' };
-      return { ok: true, changes: { status: rule.to, comment, stamp: 'decided', ...(action.reasonCode ? { reasonCode: action.reasonCode } : {}) } };
+      return { ok: true, changes: { status: rule.to, comment, stamp: 'decided', ...(action.reasonCode ? { reasonCode: action.reasonCode } : {}),
+        ...(subject.status === 'Counted' ? {} : { withdrawn: true }) } };
     }
-    case 'explain':
-      if (subject.classification === 'Material') {
-        return { ok: false, reason: 'Only Timing or Immaterial differences can be closed as explained; this one is Material.' };
+    case 'explain': {
+      const comment = action.comment?.trim() ?? '';
+      if (subject.status === 'Sync error') {
+        // IV holds the correction; only D365's journal failed. Closing it says what was done about it in D365.
+        if (comment === '') return { ok: false, reason: 'Closing a sync error needs a comment saying how D365 was corrected (the journal posted by hand, say).' };
+      } else if (subject.classification === 'Material') {
+        return { ok: false, reason: 'Only Timing or Immaterial differences are closed as explained; a Material one is counted (a count that matches D365 closes it).' };
       }
-      return { ok: true, changes: { status: rule.to, ...(action.reasonCode ? { reasonCode: action.reasonCode } : {}), ...(action.comment ? { comment: action.comment } : {}) } };
+      return { ok: true, changes: { status: rule.to, ...(action.reasonCode ? { reasonCode: action.reasonCode } : {}), ...(comment ? { comment } : {}) } };
+    }
     case 'requestCount':
       return { ok: true, changes: { status: rule.to, stamp: 'requested' } };
     case 'postError': case 'syncError':

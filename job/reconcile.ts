@@ -9,6 +9,7 @@ import { byValueImpact } from '../core/discrepancy.js';
 import { CLASSIFICATIONS, roundValue, type Classification } from '../core/classification.js';
 import { KEY_FIELDS, effectiveLevel, type LevelField } from '../core/keys.js';
 import { siteOfWarehouse } from '../core/mappings.js';
+import { describeRule } from '../core/thresholds.js';
 import { rejectedShareWarning, skewMinutes, skewWarning, unusableSide, type FileCount, type RunSummary, type Source } from '../core/run.js';
 import { loadConfig } from './config-loader.js';
 import { findLikelyCauses } from './causes.js';
@@ -66,8 +67,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       .filter(([, spec]) => spec !== undefined).map(([source, spec]) => ({ source, path: resolvePath(spec!.path) })));
     progress.phase(`run ${runId}: ${target.description}`);
     const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf,
-      startedOn, snapshotHash: hash, replace: options.replace === true, residualRuns: config.audit.afterRuns - 1 });
+      startedOn, snapshotHash: hash, replace: options.replace === true, residualRuns: config.audit.afterRuns - 1,
+      configRules: config.thresholds, units: config.mappings.units });
     const rules = context.rules ?? config.thresholds;
+    if (rules === undefined) {
+      throw new InputError(`${options.configPath}: thresholds: no threshold rules. Put finance's rules under thresholds, or create them in the app (Threshold rules) when the run goes to Dataverse`);
+    }
     const warnings: string[] = [];
     const warn = (message: string) => { warnings.push(message); progress.warn(message); };
     context.warnings.forEach(warn);
@@ -211,7 +216,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       skewMinutes: skew, startedOn, finishedOn: new Date().toISOString(), files: fileCounts, snapshotHash: hash,
       keysCompared: compared.keysCompared, incompleteKeys: incomplete?.count ?? 0, classifications,
       material: { count: classifications.Material, absoluteValue: roundValue(absoluteValue), netValue: roundValue(netValue) },
-      causes, warnings, rules: { source: context.rules ? 'target' : 'config', names: rules.map((r) => r.name) }, trend: [],
+      causes, warnings, rules: { source: context.rules ? context.rulesSource ?? 'target' : 'config', names: rules.map((r) => r.name), described: rules.map(describeRule) }, trend: [],
     };
     progress.phase(`recording the run in ${target.description}`);
     summary.trend = await target.complete(summary, discrepancies);

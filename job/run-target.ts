@@ -22,6 +22,10 @@ export interface RunStart {
   replace: boolean;
   /** How many earlier runs' residuals the likely causes need (a persistent residual); 0 or absent for none. */
   residualRuns?: number | undefined;
+  /** The config's threshold rules (a target that keeps rules seeds itself from them, or refuses when they differ). */
+  configRules?: ThresholdRule[] | undefined;
+  /** The config's units: the D365 inventory unit and the WMS units' conversions, for the discrepancies' unit columns. */
+  units?: { default: string; conversions: ReadonlyArray<{ item: string; from: string; factor: number }> } | undefined;
 }
 
 export interface RunContext {
@@ -31,6 +35,8 @@ export interface RunContext {
   previousResiduals?: string | undefined;
   /** Threshold rules kept by the target, which win over the config's; undefined to use the config's. */
   rules: ThresholdRule[] | undefined;
+  /** Where the target's rules came from: its own table, or seeded from the config by this run. */
+  rulesSource?: 'target' | 'seeded' | undefined;
   /** What the target found and did before the run (an earlier attempt that did not finish, a replaced run). */
   warnings: string[];
 }

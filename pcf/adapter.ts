@@ -116,16 +116,46 @@ export function causeFilterOf(dataset: DataSet): CauseFilterValue {
 /** Whether the host's dataset can filter (model-driven apps can; Microsoft's test harness cannot). */
 export const canFilter = (dataset: DataSet): boolean => typeof dataset.filtering?.setFilter === 'function';
 
-/** Filters the dataset on one likely cause, on rows without one, or clears the filter, and reloads it. */
-export function filterByCause(dataset: DataSet, value: CauseFilterValue): void {
+const LIKE = 6;
+/** The search's filter among the dataset's: an `or` of Like conditions on the Quick Find view's columns. */
+const searchFilterOf = (dataset: DataSet) => (typeof dataset.filtering?.getFilter === 'function'
+  ? dataset.filtering.getFilter()?.filters?.find((f) => f.filterOperator === 1 && f.conditions.every((c) => c.conditionOperator === LIKE)) : undefined);
+
+/** The search text the dataset is filtered on ('' when none). */
+export function searchOf(dataset: DataSet): string {
+  const value = String(searchFilterOf(dataset)?.conditions[0]?.value ?? '');
+  return value.endsWith('%') ? value.slice(0, -1).replace(/%/g, '*') : value;
+}
+
+/**
+ * The dataset's filter from the cause filter and the search, and a reload. Search works as Quick Find does: the text
+ * (with * as a wildcard) begins one of the Quick Find view's columns.
+ */
+export function applyFilters(dataset: DataSet, cause: CauseFilterValue, search: string, searchColumns: readonly string[]): void {
   if (!canFilter(dataset)) return;
-  if (value === undefined) {
-    dataset.filtering.clearFilter();
-  } else {
-    const condition: ComponentFramework.PropertyHelper.DataSetApi.ConditionExpression = value === 'none'
-      ? { attributeName: D.likelyCause.logicalName, conditionOperator: NULL, value: '' }
-      : { attributeName: D.likelyCause.logicalName, conditionOperator: EQUAL, value: String(LIKELY_CAUSE[CAUSES.indexOf(value)]!.value) };
-    dataset.filtering.setFilter({ filterOperator: 0, conditions: [condition] });
-  }
+  // Conditions the host set (a related grid's run, say) stay; the cause and the search are replaced.
+  const current = dataset.filtering.getFilter();
+  const search0 = searchFilterOf(dataset);
+  const conditions: ComponentFramework.PropertyHelper.DataSetApi.ConditionExpression[] = (current?.conditions ?? []).filter((c) => c.attributeName !== D.likelyCause.logicalName);
+  const kept = (current?.filters ?? []).filter((f) => f !== search0);
+  if (cause === 'none') conditions.push({ attributeName: D.likelyCause.logicalName, conditionOperator: NULL, value: '' });
+  else if (cause !== undefined) conditions.push({ attributeName: D.likelyCause.logicalName, conditionOperator: EQUAL, value: String(LIKELY_CAUSE[CAUSES.indexOf(cause)]!.value) });
+  const text = search.trim();
+  const filters = [...kept, ...(text === '' || searchColumns.length === 0 ? [] : [{ filterOperator: 1 as const,
+    conditions: searchColumns.map((name) => ({ attributeName: name, conditionOperator: LIKE, value: `${text.replace(/\*/g, '%')}%` })) }])];
+  if (conditions.length === 0 && filters.length === 0) dataset.filtering.clearFilter();
+  else dataset.filtering.setFilter({ filterOperator: 0, conditions, ...(filters.length > 0 ? { filters } : {}) } as ComponentFramework.PropertyHelper.DataSetApi.FilterExpression);
   dataset.refresh();
+}
+
+/** Filters the dataset on one likely cause, on rows without one, or clears the filter, and reloads it (the search stays). */
+export function filterByCause(dataset: DataSet, value: CauseFilterValue, searchColumns: readonly string[] = []): void {
+  applyFilters(dataset, value, searchOf(dataset), searchColumns);
+}
+
+/** The Quick Find view's search columns: the conditions of its filter marked isquickfindfields. */
+export function quickFindColumns(fetchXml: string): string[] {
+  const doc = new DOMParser().parseFromString(fetchXml, 'application/xml');
+  const filter = Array.from(doc.getElementsByTagName('filter')).find((f) => f.getAttribute('isquickfindfields') === '1');
+  return filter ? Array.from(filter.getElementsByTagName('condition')).map((c) => c.getAttribute('attribute') ?? '').filter(Boolean) : [];
 }

@@ -132,6 +132,8 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_needsattention: { displayName: 'Braucht Aufmerksamkeit', description: 'Von der IV-Statusnachverfolgung gesetzt: warum diese Zeile hängt (zu lange in Buchung, oder gebucht und nicht synchronisiert)' },
       ibal_likelycause: { displayName: 'Wahrscheinliche Ursache', description: 'Die stärkste Ursache, die die Regeln gefunden haben; leer, wo keine passt' },
       ibal_causeevidence: { displayName: 'Beleg der Ursache', description: 'Die Werte, Zeilen oder anderen Schlüssel, die die wahrscheinliche Ursache zeigen, und ihre Sicherheit' },
+      ibal_d365unit: { displayName: 'D365-Einheit', description: 'Die D365-Lagereinheit, in der alle Mengen der Zeile stehen (mappings.units.default)' },
+      ibal_wmsunits: { displayName: 'WMS-Einheiten', description: 'Die WMS-Einheiten des Artikels und wie viele D365-Einheiten jede enthält (mappings.units), wie der Job sie umgerechnet hat' },
     },
     ibal_thresholdrule: {
       ibal_name: { displayName: 'Name' },
@@ -154,6 +156,7 @@ export const GERMAN_LABELS: GermanLabels = {
       ibal_comment: { displayName: 'Kommentar' },
       ibal_confirmedlines: { displayName: 'Bestätigte Zeilen', description: 'Buchen: die Anzahl der Zeilen, die der Genehmiger bestätigt hat' },
       ibal_confirmedvalue: { displayName: 'Bestätigter Wert (absolut)', description: 'Buchen: der absolute Wert, den der Genehmiger bestätigt hat' },
+      ibal_allornothing: { displayName: 'Alles oder nichts', description: 'Nur ausgeführt, wenn jede Zeile es kann: ein importierter Zählbogen wird ganz oder gar nicht erfasst' },
       ibal_requeststatus: { displayName: 'Anfragestatus' },
       ibal_progress: { displayName: 'Fortschritt' },
       ibal_outcome: { displayName: 'Ergebnis' },
@@ -169,7 +172,7 @@ export const GERMAN_LABELS: GermanLabels = {
     'ibal_snapshotrun.ibal_runstatus': { Running: 'Läuft', Completed: 'Abgeschlossen', Failed: 'Fehlgeschlagen', Replaced: 'Ersetzt' },
     'ibal_snapshotrun.ibal_islatest': { Yes: 'Ja', No: 'Nein' },
     'ibal_postingbatch.ibal_batchstatus': {
-      Draft: 'Entwurf', Posting: 'In Buchung', Posted: 'Gebucht', 'Partially posted': 'Teilweise gebucht', Failed: 'Fehlgeschlagen',
+      Draft: 'Entwurf', Posting: 'In Buchung', Posted: 'Gebucht', 'Partially posted': 'Teilweise gebucht', Failed: 'Fehlgeschlagen', Synced: 'Synchronisiert', 'Sync errors': 'Synchronisierungsfehler',
     },
     'ibal_discrepancy.ibal_classification': { Material: 'Wesentlich', Timing: 'Zeitversatz', Immaterial: 'Unwesentlich' },
     'ibal_discrepancy.ibal_reviewstatus': {
@@ -182,6 +185,7 @@ export const GERMAN_LABELS: GermanLabels = {
       'Integration failure': 'Integrationsfehler', 'Unit of measure error': 'Mengeneinheitenfehler', Timing: 'Zeitversatz', Unknown: 'Unbekannt',
     },
     'ibal_thresholdrule.ibal_active': { Yes: 'Ja', No: 'Nein' },
+    'ibal_reviewrequest.ibal_allornothing': { Yes: 'Ja', No: 'Nein' },
     'ibal_discrepancy.ibal_likelycause': {
       'Unit of measure factor': 'Mengeneinheitenfaktor', 'Bin or status move': 'Lagerplatz- oder Statuswechsel', 'Duplicate line': 'Doppelte Zeile',
       'Missing line': 'Fehlende Zeile', 'Sign flip': 'Vorzeichenfehler', 'Partly in flight': 'Teilweise unterwegs', Persistent: 'Dauerhaft', 'Negative on-hand': 'Negativer Bestand',

@@ -135,6 +135,7 @@ export function packSolution(src: string, built: BuiltComponents): PackedSolutio
       ? childrenOf(readXml(join(src, 'Other', 'FieldSecurityProfiles.xml')), 'FieldSecurityProfiles') : []),
     EntityRelationships: () => relationships(src),
     optionsets: () => xmlFiles(join(src, 'OptionSets')).map((f) => inline(rootOf(join(src, 'OptionSets', f), 'optionset'))),
+    Dashboards: () => xmlFiles(join(src, 'Dashboards')).map((f) => inline(rootOf(join(src, 'Dashboards', f), 'Dashboard'))),
     WebResources: () => webResourceElements,
     CustomControls: () => controlElements,
     SdkMessageProcessingSteps: () => xmlFiles(join(src, 'SdkMessageProcessingSteps'))

@@ -17,7 +17,7 @@ import { environmentVariablePath, environmentVariableXml } from './environment-v
 import { GERMAN_LABELS, type GermanLabels } from './german-labels.js';
 import { LabelBook, LANGUAGES } from './labels.js';
 import { webResourceDataXml } from './web-resource-xml.js';
-import { attributesOf, childrenOf, compareIgnoringCase, elementOf, ordered, parseOrdered, xmlDocument, type Ordered } from './xml.js';
+import { attributesOf, childrenOf, compareIgnoringCase, elementOf, ordered, parseOrdered, textOf, xmlDocument, type Ordered } from './xml.js';
 
 export interface SourceFile { path: string; content: string }
 
@@ -101,7 +101,7 @@ function relationshipFiles(tables: readonly TableDefinition[]): SourceFile[] {
 /** Other/Customizations.xml: the sections of customizations.xml that pac does not split out, in the platform's order. */
 function customizationsFile(): SourceFile {
   const sections = ['Entities', 'Roles', 'Workflows', 'FieldSecurityProfiles', 'Templates', 'EntityMaps', 'EntityRelationships',
-    'OrganizationSettings', 'optionsets', 'WebResources', 'CustomControls', 'SolutionPluginAssemblies', 'SdkMessageProcessingSteps',
+    'OrganizationSettings', 'optionsets', 'Dashboards', 'WebResources', 'CustomControls', 'SolutionPluginAssemblies', 'SdkMessageProcessingSteps',
     'ServiceEndpoints', 'AppModuleSiteMaps', 'AppModules', 'EntityDataProviders'];
   return {
     path: 'Other/Customizations.xml',
@@ -123,6 +123,9 @@ function rootComponents(src: string, built: BuiltComponents, tables: readonly Ta
       ? childrenOf(readXml(join(src, 'Other', 'FieldSecurityProfiles.xml')), 'FieldSecurityProfiles').filter((n) => 'FieldSecurityProfile' in n)
         .map((p) => ({ type: COMPONENT.fieldSecurityProfile, id: attributesOf(p).fieldsecurityprofileid ?? '' }))
       : []),
+    // System dashboards are system forms (Dashboards/<id>.xml, as pac unpacks them).
+    ...xmlFiles(join(src, 'Dashboards')).flatMap((f) => readXml(join(src, 'Dashboards', f)).filter((n) => 'Dashboard' in n))
+      .map((dashboard) => ({ type: COMPONENT.systemForm, id: (textOf(dashboard.Dashboard as Ordered, 'FormId') ?? '').toLowerCase() })),
     ...built.webResources.map((w) => ({ type: COMPONENT.webResource, schemaName: w.name })),
     ...folders(join(src, 'AppModuleSiteMaps')).map((name) => ({ type: COMPONENT.siteMap, schemaName: name })),
     ...built.controls.map((c) => ({ type: COMPONENT.control, schemaName: c.name })),

@@ -10,13 +10,19 @@ import { build } from 'esbuild';
 const out = 'out/webresources';
 const onlyChanged = process.argv.includes('--changed');
 const common = { bundle: true, minify: true, sourcemap: false, platform: 'browser', target: 'es2020', legalComments: 'none', logLevel: 'warning', metafile: true };
+const react = { format: 'iife', jsx: 'transform', define: { 'process.env.NODE_ENV': '"production"' } };
 const bundles = [
   { ...common, entryPoints: ['webresources/commands.ts'], outfile: `${out}/scripts/commands.js`, format: 'iife', globalName: 'InventoryBalance.Commands' },
+  // The spreadsheet writer, loaded by the command script only when a sheet is exported (it is most of an export's code).
+  { ...common, entryPoints: ['webresources/sheets.ts'], outfile: `${out}/scripts/sheets.js`, format: 'iife', globalName: 'InventoryBalance.Sheets' },
   { ...common, entryPoints: ['webresources/dialog/review.ts'], outfile: `${out}/pages/review.js`, format: 'iife',
     define: { 'process.env.NODE_ENV': '"production"' } },
+  // The form panels (a discrepancy's history, a posting batch's totals).
+  { ...common, ...react, entryPoints: ['webresources/dialog/panel.tsx'], outfile: `${out}/pages/panel.js` },
+  // The count sheet import page: its own bundle, so the spreadsheet reader is loaded only where a sheet is imported.
+  { ...common, ...react, entryPoints: ['webresources/dialog/counts.tsx'], outfile: `${out}/pages/counts.js` },
   // The sandbox app shell (not part of the solution): hosts the control bundle and the command script above.
-  { ...common, entryPoints: ['sandbox/app/browser/shell.tsx'], outfile: 'out/sandbox/shell.js', format: 'iife', jsx: 'transform',
-    define: { 'process.env.NODE_ENV': '"production"' } },
+  { ...common, ...react, entryPoints: ['sandbox/app/browser/shell.tsx'], outfile: 'out/sandbox/shell.js' },
 ];
 
 const inputsFile = (bundle) => join('out', '.inputs', `${bundle.outfile.replaceAll('/', '_')}.json`);
@@ -36,3 +42,5 @@ await Promise.all(bundles.map(async (bundle) => {
 }));
 mkdirSync(`${out}/pages`, { recursive: true });
 copyFileSync('webresources/dialog/review.html', `${out}/pages/review.html`);
+copyFileSync('webresources/dialog/counts.html', `${out}/pages/counts.html`);
+copyFileSync('webresources/dialog/panel.html', `${out}/pages/panel.html`);

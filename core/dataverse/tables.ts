@@ -19,7 +19,8 @@ export const CLASSIFICATION = choices('Material', 'Timing', 'Immaterial');
 /** The workflow's statuses and reason codes, numbered as choices in their order (core/workflow.ts is the source). */
 export const REVIEW_STATUS = choices(...REVIEW_STATUSES);
 export const REASON_CODE = choices(...REASON_CODES);
-export const BATCH_STATUS = choices('Draft', 'Posting', 'Posted', 'Partially posted', 'Failed');
+/** A batch's status follows its lines: Synced once every line is, Sync errors when D365 refused some (appended: values stay). */
+export const BATCH_STATUS = choices('Draft', 'Posting', 'Posted', 'Partially posted', 'Failed', 'Synced', 'Sync errors');
 /** What a review request asks for: one choice per command of the review workflow (core/workflow.ts). */
 export const REQUEST_ACTION = choices(...REVIEW_COMMANDS.map((c) => c.label));
 /** Where a review request stands: the review service moves it; nobody else can. */
@@ -160,6 +161,8 @@ export const discrepancy = defineTable({
     lastError: column('last error', 'Last error', memo(4000)),
     likelyCause: column('likely cause', 'Likely cause', choice(LIKELY_CAUSE), { description: 'The strongest cause the rules found; empty where none fits' }),
     causeEvidence: column('cause evidence', 'Cause evidence', text(MAX_EVIDENCE_LENGTH), { description: 'The figures, lines or other keys that show the likely cause, and its confidence' }),
+    d365Unit: column('d365 unit', 'D365 unit', text(10), { description: 'The D365 inventory unit every quantity of the line is in (mappings.units.default)' }),
+    wmsUnits: column('wms units', 'WMS units', text(200), { description: 'The WMS units of the item and how many D365 units each holds (mappings.units), as the job converted them' }),
   },
   keys: [{ name: 'run key hash', displayName: 'Run and key', columns: ['run', 'keyHash'] }],
 });
@@ -203,6 +206,7 @@ export const reviewRequest = defineTable({
     comment: column('comment', 'Comment', memo(4000)),
     confirmedLines: column('confirmed lines', 'Confirmed lines', integer(), { description: 'Post: the number of lines the approver confirmed' }),
     confirmedValue: column('confirmed value', 'Confirmed value (absolute)', value(), { description: 'Post: the absolute value the approver confirmed' }),
+    allOrNothing: column('all or nothing', 'All or nothing', yesNo(false), { description: 'Carried out only if every line can be: an imported count sheet is recorded whole or not at all' }),
     requestStatus: column('request status', 'Request status', choice(REQUEST_STATUS, REQUEST_STATUS[0]!.value), { required: 'required', secured: true }),
     progress: column('progress', 'Progress', text(200), { secured: true }),
     outcome: column('outcome', 'Outcome', memo(100000), { secured: true }),

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ThresholdRule } from '../../core/config.js';
+import { describeRule, sameRules } from '../../core/thresholds.js';
 import { InputError, differentSnapshotError } from '../errors.js';
 import type { Discrepancy } from '../../core/discrepancy.js';
 import type { RunTrendPoint } from '../../core/history.js';
@@ -122,7 +123,7 @@ export class DataverseTarget implements RunTarget {
     // A run being written is not "the latest": the views keep showing the newest completed one meanwhile.
     await this.markLatest(run.company);
 
-    const rules = await this.activeRules();
+    const { rules, rulesSource } = await this.rulesFor(run.configRules);
     this.storage = await this.storageSettings();
     const residualRuns = run.residualRuns ?? 0;
     const previous = await this.client.retrieveTop(`${snapshotRun.entitySetName}?$select=${snapshotRun.primaryId},${n(snapshotRun.primaryName)}`
@@ -130,14 +131,14 @@ export class DataverseTarget implements RunTarget {
       + ` and ${n(RUN.d365AsOf)} lt ${instant(run.d365AsOf)} and ${n(snapshotRun.primaryName)} ne ${literal(run.runId)}`
       + `&$orderby=${n(RUN.d365AsOf)} desc&$top=${Math.max(1, residualRuns)}`);
     const previousId = previous[0]?.[snapshotRun.primaryId];
-    if (typeof previousId !== 'string') return { previousMaterial: undefined, rules, warnings };
+    if (typeof previousId !== 'string') return { previousMaterial: undefined, rules, rulesSource, warnings };
 
     const materialOf = (runId: unknown) => this.client.retrieveAll(`${discrepancyTable.entitySetName}?$select=${n(D.keyHash)},${n(D.runsUnbalanced)},${n(D.residual)}`
       + `&$filter=${lookupValueName(n(D.run))} eq ${String(runId)} and ${n(D.classification)} eq ${MATERIAL}`);
     const material = await materialOf(previousId);
     await db.run('CREATE TEMP TABLE previous_material (key_hash VARCHAR, runs_unbalanced DOUBLE)');
     await db.append('previous_material', material.map((row) => [String(row[n(D.keyHash)]), Number(row[n(D.runsUnbalanced)] ?? 0)]));
-    if (residualRuns === 0) return { previousMaterial: 'previous_material', rules, warnings };
+    if (residualRuns === 0) return { previousMaterial: 'previous_material', rules, rulesSource, warnings };
 
     // The likely causes' persistent residual: the Material residuals of the last runs, most recent first.
     await db.run('CREATE TEMP TABLE previous_residuals (key_hash VARCHAR, run_id VARCHAR, runs_back DOUBLE, residual DOUBLE)');
@@ -146,7 +147,7 @@ export class DataverseTarget implements RunTarget {
       await db.append('previous_residuals', rows.filter((row) => typeof row[n(D.residual)] === 'number')
         .map((row) => [String(row[n(D.keyHash)]), String(earlier[n(snapshotRun.primaryName)]), back + 1, Number(row[n(D.residual)])]));
     }
-    return { previousMaterial: 'previous_material', previousResiduals: 'previous_residuals', rules, warnings };
+    return { previousMaterial: 'previous_material', previousResiduals: 'previous_residuals', rules, rulesSource, warnings };
   }
 
   private async runNamed(runId: string): Promise<RunRow | undefined> {
@@ -234,6 +235,31 @@ export class DataverseTarget implements RunTarget {
   private stopHeartbeat(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+  }
+
+  /**
+   * Finance keeps the rules in the app (the Threshold rules table). A first run seeds the table from the config's
+   * rules; after that the table's active rules are used, and a config still holding rules that differ is refused
+   * (exit 2), so no run is ever classified with rules nobody sees in the app.
+   */
+  private async rulesFor(configRules: readonly ThresholdRule[] | undefined): Promise<{ rules: ThresholdRule[] | undefined; rulesSource: 'target' | 'seeded' | undefined }> {
+    const kept = await this.activeRules();
+    if (kept !== undefined) {
+      if (configRules !== undefined && !sameRules(kept, configRules)) {
+        throw new InputError('thresholds: the config holds threshold rules and Dataverse holds others (the app\'s Threshold rules, which the runs use). '
+          + `Dataverse: ${kept.map(describeRule).join('; ')}. Config: ${configRules.map(describeRule).join('; ')}. `
+          + 'Change the rules in the app and remove thresholds from the config (or make them the same)');
+      }
+      return { rules: kept, rulesSource: 'target' };
+    }
+    if (configRules === undefined || configRules.length === 0) return { rules: undefined, rulesSource: undefined };
+    await this.client.request('POST', `${thresholdRule.entitySetName}/Microsoft.Dynamics.CRM.CreateMultiple`, { Targets: configRules.map((rule) => ({
+      '@odata.type': `Microsoft.Dynamics.CRM.${thresholdRule.logicalName}`, [n(thresholdRule.primaryName)]: rule.name,
+      [n(R.scopeItem)]: rule.scope?.item ?? null, [n(R.scopeItemGroup)]: rule.scope?.itemGroup ?? null, [n(R.scopeSite)]: rule.scope?.site ?? null,
+      [n(R.scopeWarehouse)]: rule.scope?.warehouse ?? null, [n(R.quantityLimit)]: rule.quantity ?? null, [n(R.percentLimit)]: rule.percent ?? null,
+      [n(R.valueLimit)]: rule.value ?? null, [n(R.active)]: true,
+    })) });
+    return { rules: [...configRules], rulesSource: 'seeded' };
   }
 
   /** Finance keeps the rules in the app; the config's apply only while the target has none. */
@@ -333,7 +359,9 @@ export class DataverseTarget implements RunTarget {
       [n(RUN.sourceFiles)]: summary.files.map((f) => `${f.source}: ${f.file} (${f.read} read, ${f.accepted} accepted, ${f.rejected} rejected`
         + `${f.outOfScope > 0 ? `, ${f.outOfScope} out of scope` : ''})`).join('\n').slice(0, 4000),
       [n(RUN.warnings)]: summary.warnings.join('\n').slice(0, 10000) || null,
-      [n(RUN.rulesUsed)]: `${summary.rules.source === 'target' ? 'Active threshold rules in Dataverse' : 'The config file'}: ${summary.rules.names.join(', ')}`.slice(0, 10000),
+      [n(RUN.rulesUsed)]: `${summary.rules.source === 'target' ? 'The active threshold rules in Dataverse'
+        : summary.rules.source === 'seeded' ? 'The config\'s threshold rules, which this run put into Dataverse (Threshold rules)' : 'The config file\'s threshold rules'}:\n`
+        + (summary.rules.described ?? summary.rules.names).map((rule) => `• ${rule}`).join('\n').slice(0, 9000),
       [n(RUN.systematicFindings)]: systematicSummaryText(summary.causes.systematic).slice(0, 10000) || null,
       [n(RUN.notStoredCount)]: notWritten,
     });
@@ -412,8 +440,20 @@ export class DataverseTarget implements RunTarget {
       [n(D.absoluteValue)]: Math.abs(d.valueVariance), [n(D.classification)]: classificationValue(d.classification),
       [n(D.rule)]: d.rule, [n(D.runsUnbalanced)]: d.runsUnbalanced, [n(D.flags)]: d.flags.join(';'),
       [n(D.likelyCause)]: causeValue(d.likelyCause), [n(D.causeEvidence)]: d.causeEvidence || null,
+      ...this.unitColumns(d.item),
       // Review columns are left alone, so re-running a run keeps what reviewers did.
     };
+  }
+
+  /** The D365 inventory unit, and the item's WMS units with how many D365 units each holds (its own conversions win over `*`). */
+  private unitColumns(item: string): Record<string, unknown> {
+    const units = this.run?.units;
+    if (!units) return {};
+    const byUnit = new Map<string, number>();
+    for (const c of units.conversions) if (c.item === '*' && !byUnit.has(c.from.toUpperCase())) byUnit.set(c.from.toUpperCase(), c.factor);
+    for (const c of units.conversions) if (c.item === item) byUnit.set(c.from.toUpperCase(), c.factor);
+    const wms = [...byUnit].sort(([a], [b]) => a.localeCompare(b)).map(([unit, factor]) => `1 ${unit} = ${factor} ${units.default}`).join('; ');
+    return { [n(D.d365Unit)]: units.default.slice(0, 10), [n(D.wmsUnits)]: (wms || `${units.default} (no conversion)`).slice(0, 200) };
   }
 
   private async updateRun(values: Record<string, unknown>): Promise<void> {

@@ -149,6 +149,12 @@ export class ReviewService {
     const { rows, refusals } = await ofCompletedRuns(this.store, found);
     const settings = workflowSettings(await this.store.settings());
     const reasons = [...refusals, ...rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, settings)).filter((t): t is { ok: false; reason: string } => !t.ok)];
+    if (input.allOrNothing && reasons.length > 0) {
+      const named = [...refusals.map((r) => `• ${r.reason}`), ...rows.map((row) => ({ row, t: this.transitionFor(input, row, context.InitiatingUserId, settings) })).filter((x) => !x.t.ok)
+        .map((x) => `• ${x.row.name}: ${(x.t as { reason: string }).reason}`)];
+      return { ok: false, message: `Nothing was recorded: ${plural(reasons.length, 'line')} cannot be taken as ${reasons.length === 1 ? 'it is' : 'they are'}.\n${named.slice(0, 20).join('\n')}${named.length > 20 ? `\n… and ${named.length - 20} more` : ''}` };
+    }
+    if (input.allOrNothing && found.length < input.discrepancyIds.length) return { ok: false, message: 'Nothing was recorded: some lines of the sheet no longer exist.' };
     if (found.length > 0 && reasons.length === found.length) {
       const distinct = [...new Set(reasons.map((r) => r.reason))];
       return { ok: false, message: `Nothing would change: ${distinct.slice(0, 3).join(' ')}` };
@@ -237,9 +243,19 @@ export class ReviewService {
     const settings = workflowSettings(await this.store.settings());
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
     const now = this.now();
+    // A failed posting taken back must really have failed: if IV holds its line after all, it stays for Refresh IV status.
+    const failedPostings = input.action === 'reject' ? rows.filter((r) => r.subject.status === 'Post error' && r.ivLineId) : [];
+    const heldByIv = failedPostings.length === 0 ? new Set<string>()
+      : new Set((await (await this.ivClient(await this.store.settings())).ledger.entries(failedPostings.map((r) => r.ivLineId!))).keys());
+    const batches = new Set<string>();
     for (const row of rows) {
+      if (row.ivLineId && heldByIv.has(row.ivLineId)) {
+        refusals.push({ id: row.id, name: row.name, reason: 'Inventory Visibility holds this correction after all: it is not taken back. Post it again or refresh its IV status.' });
+        continue;
+      }
       const t = this.transitionFor(input, row, requester, settings);
       if (!t.ok) { refusals.push({ id: row.id, name: row.name, reason: t.reason }); continue; }
+      if (t.changes.withdrawn && row.postingBatchId) batches.add(row.postingBatchId);
       const columns = reviewColumns(t.changes, requester, now);
       if (t.changes.status === 'Approved') {
         columns[n(D.approvalSeal)] = approvalSeal(this.options.sealKey, row, t.changes.correctionQty!, iso(now), t.changes.reasonCode!);
@@ -247,8 +263,14 @@ export class ReviewService {
       changes.push({ id: row.id, columns });
     }
     await heartbeat(`${TITLE[input.action]}: ${plural(changes.length, 'line')}…`);
-    await this.store.updateDiscrepancies(changes);
-    return { changed: changes.length, refusals };
+    if (input.allOrNothing && refusals.length > 0) {
+      return { changed: 0, refusals, summary: `Nothing was recorded: ${plural(refusals.length, 'line')} of the sheet cannot be taken as they are. Correct them and import the sheet again.` };
+    }
+    await this.store.updateDiscrepancies(changes, { atomic: input.allOrNothing === true });
+    for (const batch of batches) await this.store.recountBatch(batch);
+    const matched = changes.filter((c) => c.columns[n(D.reviewStatus)] === reviewStatusValue('Explained') && input.action === 'recordCount').length;
+    return { changed: changes.length, refusals,
+      ...(matched > 0 ? { summary: `${plural(matched, 'count')} matched D365 and closed ${matched === 1 ? 'its line' : 'their lines'} as explained: nothing will be posted for ${matched === 1 ? 'it' : 'them'}.` } : {}) };
   }
 
   /** What an IV line is built with, from the environment variables. */
@@ -399,17 +421,22 @@ export class ReviewService {
 
   /** Refresh IV status: posted lines move to Synced or Sync error as IV reports on their D365 journals. */
   private async refresh(input: ReviewRequestInput, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
-    const rows = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, ['Posted']);
+    const rows = input.discrepancyIds.length > 0 ? await this.store.discrepancies(input.discrepancyIds) : await this.store.runDiscrepancies(input.runId!, ['Posted', 'Sync error']);
     const refusals = missing(input.discrepancyIds, rows);
     const posted = rows.filter((r) => {
-      if (r.subject.status === 'Posted' && r.ivLineId) return true;
-      refusals.push({ id: r.id, name: r.name, reason: `It is ${r.subject.status}: only Posted lines have an IV status to read.` });
+      if (['Posted', 'Sync error'].includes(r.subject.status) && r.ivLineId) return true;
+      refusals.push({ id: r.id, name: r.name, reason: `It is ${r.subject.status}: only Posted lines (and sync errors) have an IV status to read.` });
       return false;
     });
     await heartbeat(`Reading IV status of ${plural(posted.length, 'line')}`);
-    const moved = await this.followPosted(posted);
-    const pending = posted.length - moved;
-    return { changed: moved, refusals, ...(pending > 0 ? { summary: `${plural(pending, 'line')} not yet synced: IV has not created and posted their D365 journal yet.` } : {}) };
+    const outcomes = await this.followPostedOutcomes(posted);
+    const count = (status: ReviewStatus) => [...outcomes.values()].filter((o) => o === status).length;
+    const changed = posted.filter((r) => outcomes.has(r.id) && outcomes.get(r.id) !== r.subject.status).length;
+    const waiting = posted.length - outcomes.size;
+    const parts = [count('Synced') > 0 ? `${plural(count('Synced'), 'line')} synced to D365` : '',
+      count('Sync error') > 0 ? `${plural(count('Sync error'), 'line')} with a D365 sync error (see Last error)` : '',
+      waiting > 0 ? `${plural(waiting, 'line')} still waiting for IV to create and post the D365 journal` : ''].filter(Boolean);
+    return { changed, refusals, summary: parts.length > 0 ? `Of ${plural(posted.length, 'posted line')}: ${parts.join('; ')}.` : '' };
   }
 
   /**
@@ -420,7 +447,7 @@ export class ReviewService {
   async followUp(): Promise<{ resumed: number; moved: number; marked: number; cleared: number }> {
     const resumed = await this.resumeUnfinished();
     const settings = await this.store.settings();
-    const moved = await this.followPosted(await this.store.discrepanciesIn(['Posted']));
+    const moved = await this.followPosted(await this.store.discrepanciesIn(['Posted', 'Sync error']));
     const limitMinutes = Number(settings.attentionAfterMinutes || 240);
     const now = this.now().getTime();
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
@@ -447,22 +474,31 @@ export class ReviewService {
   }
 
   /** Moves Posted lines on from what IV's tables say of them; recounts their batches. Returns how many moved. */
-  async followPosted(all: readonly DiscrepancyRow[]): Promise<number> {
-    if (all.length === 0) return 0;
+  async followPosted(posted: readonly DiscrepancyRow[]): Promise<number> {
+    const outcomes = await this.followPostedOutcomes(posted);
+    return posted.filter((r) => outcomes.has(r.id) && outcomes.get(r.id) !== r.subject.status).length;
+  }
+
+  /**
+   * What IV (or D365, for lines posted as journals) says of each posted line now (Synced or Sync error; lines not
+   * finished are left out), written back.
+   */
+  private async followPostedOutcomes(all: readonly DiscrepancyRow[]): Promise<Map<string, ReviewStatus>> {
+    const outcomes = new Map<string, ReviewStatus>();
+    if (all.length === 0) return outcomes;
     const settings = await this.store.settings();
     // Lines posted as D365 journals are Synced when D365 has posted their journal (read back through OData).
     const asJournals = all.filter((r) => r.journalNumber !== undefined);
-    let moved = 0;
     if (asJournals.length > 0) {
       const poster = this.journalPoster(settings);
       for (const batch of new Set(asJournals.map((r) => r.postingBatchId).filter((b): b is string => b !== undefined))) {
         const lines = asJournals.filter((r) => r.postingBatchId === batch).map((r) => r.ivLineId!).filter(Boolean);
-        moved += (await poster.refresh(batch, lines)).length;
+        for (const outcome of await poster.refresh(batch, lines)) outcomes.set(outcome.discrepancyId, outcome.status as ReviewStatus);
         await this.store.recountBatch(batch);
       }
     }
     const posted = all.filter((r) => r.journalNumber === undefined);
-    if (posted.length === 0) return moved;
+    if (posted.length === 0) return outcomes;
     const { ledger } = await this.ivClient(settings);
     const changes: Array<{ id: string; columns: Record<string, unknown> }> = [];
     for (let i = 0; i < posted.length; i += 500) {
@@ -472,6 +508,7 @@ export class ReviewService {
         const entry = entries.get(row.ivLineId!);
         const outcome = syncOutcomeOf(entry?.aggregatedStatus ?? null);
         if (!entry || !outcome) continue;
+        outcomes.set(row.id, outcome);
         changes.push({ id: row.id, columns: { [n(D.reviewStatus)]: reviewStatusValue(outcome), [n(D.ivStatus)]: (entry.aggregatedStatus ?? entry.status).slice(0, 50),
           [n(D.lastError)]: outcome === 'Synced' ? null : (entry.message ?? entry.aggregatedStatus ?? '').slice(0, 4000), [n(D.needsAttention)]: null } });
       }
@@ -480,7 +517,7 @@ export class ReviewService {
     for (const batch of new Set(posted.filter((r) => changes.some((c) => c.id === r.id)).map((r) => r.postingBatchId).filter((b): b is string => b !== undefined))) {
       await this.store.recountBatch(batch);
     }
-    return moved + changes.length;
+    return outcomes;
   }
 }
 
@@ -525,6 +562,7 @@ export function reviewColumns(changes: ReviewChanges, userId: string, now: Date)
   if (changes.stamp === 'requested') Object.assign(columns, { [`${n(D.requestedBy)}@odata.bind`]: user, [n(D.requestedOn)]: when });
   if (changes.stamp === 'counted') Object.assign(columns, { [`${n(D.countedBy)}@odata.bind`]: user, [n(D.countedOn)]: when });
   if (changes.stamp === 'decided') Object.assign(columns, { [`${n(D.decidedBy)}@odata.bind`]: user, [n(D.decidedOn)]: when });
+  if (changes.withdrawn) Object.assign(columns, { [n(D.approvalSeal)]: null, [n(D.ivLineId)]: null, [`${n(D.postingBatch)}@odata.bind`]: null });
   return columns;
 }
 
@@ -563,14 +601,14 @@ function missing(ids: readonly string[], rows: readonly DiscrepancyRow[]): Refus
 const postingBatchStatus = (label: string) => postingBatch.columns.batchStatus.type.kind === 'choice'
   ? postingBatch.columns.batchStatus.type.choices.find((c) => c.label === label)!.value : 0;
 
-/** The batch's impact as a finance reader wants it: by warehouse and by reason, each with lines, quantity and value. */
+/** The batch's impact as a finance reader wants it, in sentences: by warehouse and by reason, each with lines, quantity and value. */
 function batchSummary(impact: ReturnType<typeof batchImpact>): string {
-  const table = (title: string, rows: Record<string, { lines: number; quantity: number; absoluteValue: number; netValue: number }>) => [
-    `${title}\tLines\tQuantity\tValue (absolute)\tValue (net)`,
-    ...Object.entries(rows).sort(([a], [b]) => a.localeCompare(b)).map(([key, i]) => `${key}\t${i.lines}\t${i.quantity}\t${i.absoluteValue.toFixed(2)}\t${i.netValue.toFixed(2)}`),
-  ].join('\n');
-  return [table('Warehouse', impact.byWarehouse), '', table('Reason', impact.byReason), '',
-    `Total\t${impact.total.lines}\t${impact.total.quantity}\t${impact.total.absoluteValue.toFixed(2)}\t${impact.total.netValue.toFixed(2)}`].join('\n');
+  const amount = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const line = (title: string, i: { lines: number; quantity: number; absoluteValue: number; netValue: number }) =>
+    `${title}: ${plural(i.lines, 'line')}, quantity ${i.quantity.toLocaleString('en-US', { maximumFractionDigits: 6 })}, value ${amount(i.absoluteValue)} (net ${amount(i.netValue)})`;
+  const section = (title: string, rows: Record<string, { lines: number; quantity: number; absoluteValue: number; netValue: number }>) =>
+    [`By ${title.toLowerCase()}`, ...Object.entries(rows).sort(([a], [b]) => a.localeCompare(b)).map(([key, i]) => `  ${line(`${title} ${key}`, i)}`)];
+  return [line('Total', impact.total), '', ...section('Warehouse', impact.byWarehouse), '', ...section('Reason', impact.byReason)].join('\n');
 }
 
 /** The request's outcome in a few lines: what changed, and each reason a line was refused, once, with its lines. */

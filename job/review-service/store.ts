@@ -86,10 +86,15 @@ export class ReviewStore {
       .map((raw) => Object.assign(toDiscrepancyRow(raw), { modifiedOn: String(raw.modifiedon ?? '') }));
   }
 
-  /** Changes many discrepancies: UpdateMultiple, 500 rows a request. */
-  async updateDiscrepancies(changes: ReadonlyArray<{ id: string; columns: Record<string, unknown> }>): Promise<void> {
-    for (let i = 0; i < changes.length; i += 500) {
-      const targets = changes.slice(i, i + 500).map((c) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${discrepancy.logicalName}`, [discrepancy.primaryId]: bareId(c.id), ...c.columns }));
+  /**
+   * Changes many discrepancies: UpdateMultiple, 500 rows a request; `atomic`: all in one request (at most 1,000 rows,
+   * all or none, as an imported count sheet must be).
+   */
+  async updateDiscrepancies(changes: ReadonlyArray<{ id: string; columns: Record<string, unknown> }>, options: { atomic?: boolean } = {}): Promise<void> {
+    if (options.atomic && changes.length > 1000) throw new Error(`${changes.length} lines cannot be changed all at once (at most 1,000): split the sheet`);
+    const size = options.atomic ? 1000 : 500;
+    for (let i = 0; i < changes.length; i += size) {
+      const targets = changes.slice(i, i + size).map((c) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${discrepancy.logicalName}`, [discrepancy.primaryId]: bareId(c.id), ...c.columns }));
       await this.dataverse.request('POST', `${discrepancy.entitySetName}/Microsoft.Dynamics.CRM.UpdateMultiple`, { Targets: targets });
     }
   }
@@ -171,7 +176,7 @@ export class ReviewStore {
     const counts: BatchCounts = { posting: count('Posting'), posted: count('Posted'), postError: count('Post error'), synced: count('Synced'), syncError: count('Sync error') };
     const lines = rows.length;
     const done = counts.posted + counts.synced + counts.syncError;
-    const status = counts.posting > 0 ? 'Posting' : lines === 0 ? 'Draft' : counts.postError === 0 ? 'Posted' : done === 0 ? 'Failed' : 'Partially posted';
+    const status = batchStatusOf(counts, lines, done);
     let quantity = 0; let absolute = 0; let net = 0;
     for (const r of rows) {
       const q = r.correction.correctionQty ?? 0;
@@ -196,6 +201,16 @@ export class ReviewStore {
 }
 
 export interface BatchCounts { posting: number; posted: number; postError: number; synced: number; syncError: number }
+
+/** A batch's status follows its lines: still posting, failed or partly, waiting for D365, synced, or with sync errors. */
+function batchStatusOf(counts: BatchCounts, lines: number, done: number): string {
+  if (counts.posting > 0) return 'Posting';
+  if (lines === 0) return 'Draft';
+  if (counts.postError > 0) return done === 0 ? 'Failed' : 'Partially posted';
+  if (counts.synced === lines) return 'Synced';
+  if (counts.posted === 0 && counts.syncError > 0) return 'Sync errors';
+  return 'Posted';
+}
 
 export const statusValue = (label: string): number => {
   const found = R.requestStatus.type.kind === 'choice' ? R.requestStatus.type.choices.find((c) => c.label === label) : undefined;

@@ -5,7 +5,7 @@
  */
 import * as React from 'react';
 import {
-  Button, MessageBar, MessageBarBody, Spinner, Text, TableCellLayout, createTableColumn, makeStyles, tokens,
+  Button, Link, MessageBar, MessageBarBody, SearchBox, Spinner, Text, TableCellLayout, createTableColumn, makeStyles, tokens,
   type DataGridProps, type TableColumnDefinition, type TableColumnSizingOptions, type TableRowData, type TableRowId,
 } from '@fluentui/react-components';
 import { DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow } from '@fluentui-contrib/react-data-grid-react-window';
@@ -15,7 +15,7 @@ import { CauseFilter } from './CauseFilter.js';
 import { ClassificationCell, FlagBadges } from './ClassificationCell.js';
 import type { CauseFilterValue, Formatting, GridColumn, GridRow, Limits, SortDirection } from './model.js';
 import { fill, type GridStrings } from './strings.js';
-import { Totals, type MaterialTotals } from './Totals.js';
+import { Totals, type MaterialTotals, type TotalsShown } from './Totals.js';
 import { WhatIfBar } from './WhatIfBar.js';
 
 export interface VarianceGridProps {
@@ -42,7 +42,33 @@ export interface VarianceGridProps {
   onLoadMore(): void;
   /** The likely-cause filter, when the host's dataset can filter (undefined hides it). */
   causeFilter?: { value: CauseFilterValue; onChange(value: CauseFilterValue): void } | undefined;
+  /** The view's name, for what an empty view says. */
+  viewTitle?: string | undefined;
+  /** Whether a filter or search narrows the view (an empty view then says so). */
+  filtered?: boolean | undefined;
+  /** The figures of the whole view (the host reads them through the Web API); without them the totals cover the loaded rows and say so. */
+  wholeView?: WholeView | undefined;
+  /** Selects every row of the view, not only the loaded ones (the host loads them first). */
+  onSelectAllInView?: (() => void) | undefined;
+  selectingAll?: boolean | undefined;
+  /** Search over the view's Quick Find columns (undefined hides the box). */
+  search?: { value: string; onChange(text: string): void } | undefined;
 }
+
+/** The whole view's figures as the host has them so far. */
+export interface WholeView {
+  totals: MaterialTotals | undefined;
+  totalsError: string | undefined;
+  rows: Array<{ figures: GridRow['figures']; classification: GridRow['classification'] }> | undefined;
+  read: number;
+  rowsError: string | undefined;
+  /** Asks the host for every row's figures (the what-if bar needs them). */
+  onNeedRows(): void;
+}
+
+/** The largest selection a command takes (core/review-request.ts MAX_REQUEST_LINES). */
+const MAX_SELECTION = 5000;
+const hasLimit = (limits: Limits) => limits.quantity !== undefined || limits.percent !== undefined || limits.value !== undefined;
 
 const ROW_HEIGHT = 36;
 /** The selection checkbox column. */
@@ -60,6 +86,7 @@ const useStyles = makeStyles({
   state: { padding: tokens.spacingVerticalXXL, textAlign: 'center' },
   loadMore: { alignSelf: 'center', margin: tokens.spacingVerticalS },
   toolbar: { display: 'flex', flexWrap: 'wrap', alignItems: 'flex-end', columnGap: tokens.spacingHorizontalXL, paddingRight: tokens.spacingHorizontalS },
+  search: { alignSelf: 'flex-end', marginBottom: tokens.spacingVerticalS, width: '240px' },
 });
 
 /** A cell's text: quantities and money through the user's formatting, everything else as Dataverse formatted it. */
@@ -79,16 +106,34 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
   const [limits, setLimits] = React.useState<Limits>(props.defaultLimits);
   const [trying, setTrying] = React.useState(false);
 
-  /** Each row's classification: the stored one, or what the trial limits make of its figures. */
-  const classified = React.useMemo(() => rows.map((row) => {
-    if (!trying || row.classification === undefined) return { row, classification: row.classification };
-    const result = classify(row.figures, { name: 'what-if', ...limits });
-    return { row, classification: result === 'Balanced' ? undefined : result };
-  }), [rows, trying, limits]);
+  const trial = trying && hasLimit(limits);
+  /** A row's classification: the stored one, or what the trial limits make of its figures. */
+  const reclassify = React.useCallback((figures: GridRow['figures'], stored: GridRow['classification']) => {
+    if (!trial || stored === undefined) return stored;
+    const result = classify(figures, { name: 'what-if', ...limits });
+    return result === 'Balanced' ? undefined : result;
+  }, [trial, limits]);
+  const classified = React.useMemo(() => rows.map((row) => ({ row, classification: reclassify(row.figures, row.classification) })), [rows, reclassify]);
 
-  const totals = React.useMemo<MaterialTotals>(() => classified.reduce((t, { row, classification }) => (classification === 'Material'
-    ? { count: t.count + 1, absoluteValue: t.absoluteValue + Math.abs(row.figures.valueVariance), netValue: t.netValue + row.figures.valueVariance } : t),
-  { count: 0, absoluteValue: 0, netValue: 0 }), [classified]);
+  const sum = (items: ReadonlyArray<{ figures: GridRow['figures']; classification: GridRow['classification'] }>): MaterialTotals => items.reduce((t, item) => (item.classification === 'Material'
+    ? { count: t.count + 1, absoluteValue: t.absoluteValue + Math.abs(item.figures.valueVariance), netValue: t.netValue + item.figures.valueVariance } : t),
+  { count: 0, absoluteValue: 0, netValue: 0 });
+  const whole = props.wholeView;
+  const needRows = trial && whole !== undefined && whole.rows === undefined && whole.rowsError === undefined;
+  const onNeedRows = whole?.onNeedRows;
+  React.useEffect(() => { if (needRows) onNeedRows?.(); }, [needRows, onNeedRows]);
+  const shown = React.useMemo<TotalsShown>(() => {
+    const loadedOnly = (reason: string): TotalsShown => ({ kind: 'loaded-only', reason,
+      totals: sum(classified.map(({ row, classification }) => ({ figures: row.figures, classification }))) });
+    if (whole === undefined) return loadedOnly('no Web API');
+    if (trial) {
+      if (whole.rowsError !== undefined) return loadedOnly(whole.rowsError);
+      if (whole.rows === undefined) return { kind: 'reading', read: whole.read };
+      return { kind: 'what-if', lines: whole.rows.length, totals: sum(whole.rows.map((r) => ({ figures: r.figures, classification: reclassify(r.figures, r.classification) }))) };
+    }
+    if (whole.totalsError !== undefined) return loadedOnly(whole.totalsError);
+    return whole.totals ? { kind: 'view', totals: whole.totals } : { kind: 'loading' };
+  }, [whole, trial, classified, reclassify]);
 
   const flagsColumnShown = columns.some((c) => c.name === FLAGS_COLUMN);
   const causeColumnShown = columns.some((c) => c.name === CAUSE_COLUMN);
@@ -125,10 +170,26 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
       data-row-id={item.row.id}
       selectionCell={{ checkboxIndicator: { 'aria-label': strings.selectRow } }}
       onDoubleClick={() => onOpen.current(item.row.id)}
-      onKeyDown={(event: React.KeyboardEvent) => { if (event.key === 'Enter') onOpen.current(item.row.id); }}>
+>
       {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}
     </DataGridRow>
   ), [materialClass, timingClass, strings.selectRow]);
+
+  // Enter opens the row it is pressed on, as in a model-driven grid: on the focused row, a cell or its checkbox. The
+  // grid's keyboard navigation takes the keydown of Enter on a focused row (it moves focus into the row), so the grid
+  // opens the row when the key comes up, wherever in the row focus then is.
+  const gridRoot = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const root = gridRoot.current;
+    if (!root) return undefined;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Enter') return;
+      const id = (event.target as HTMLElement).closest('[data-row-id]')?.getAttribute('data-row-id');
+      if (id) onOpen.current(id);
+    };
+    root.addEventListener('keyup', onKey);
+    return () => root.removeEventListener('keyup', onKey);
+  });
 
   const onSortChange: DataGridProps['onSortChange'] = (_, state) => {
     if (state.sortColumn !== undefined) props.onSort(String(state.sortColumn), state.sortDirection);
@@ -142,18 +203,37 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
     <WhatIfBar limits={limits} trying={trying} strings={strings}
       onChange={(next) => { setLimits(next); setTrying(true); }} onReset={() => { setLimits(props.defaultLimits); setTrying(false); }} />
     {props.causeFilter ? <CauseFilter value={props.causeFilter.value} strings={strings} onChange={props.causeFilter.onChange} /> : null}
+    {props.search ? <SearchBox className={styles.search} aria-label={strings.search} placeholder={strings.search} value={props.search.value}
+      onChange={(_, data) => props.search!.onChange(data.value)} /> : null}
   </div>;
   if (props.loading && rows.length === 0) {
     return <div className={styles.root}>{whatIf}<div className={styles.state}><Spinner label={strings.loading} /></div></div>;
   }
   if (rows.length === 0) {
-    return <div className={styles.root}>{whatIf}<div className={styles.state}><Text>{strings.empty}</Text></div></div>;
+    // An empty view says which view is empty, not that nothing is above the thresholds.
+    const empty = props.viewTitle ? fill(props.filtered ? strings.emptyFiltered : strings.emptyView, props.viewTitle) : strings.empty;
+    return <div className={styles.root}>{whatIf}<div className={styles.state}><Text>{empty}</Text></div></div>;
   }
+  // Select all takes the loaded rows, as Fluent does; then the whole view is offered.
+  const total = props.totalCount >= 0 ? props.totalCount : undefined;
+  const allLoadedSelected = rows.length > 0 && rows.every((r) => props.selectedIds.has(r.id));
+  const moreInView = props.hasMore || (total !== undefined && total > rows.length);
+  const selection = props.selectingAll
+    ? <MessageBar intent="info"><MessageBarBody>{fill(strings.selectingAll, total === undefined ? '' : format.number(total))}</MessageBarBody></MessageBar>
+    : allLoadedSelected && moreInView && props.onSelectAllInView
+      ? <MessageBar intent="info"><MessageBarBody>{fill(strings.selectedLoaded, format.number(rows.length))}{' '}
+        {total !== undefined && total <= MAX_SELECTION
+          ? <Link as="button" onClick={props.onSelectAllInView}>{fill(strings.selectAllInView, format.number(total))}</Link>
+          : fill(strings.selectionLimit, format.number(MAX_SELECTION))}</MessageBarBody></MessageBar>
+      : allLoadedSelected && !moreInView && rows.length > 1 && props.onSelectAllInView
+        ? <MessageBar intent="success"><MessageBarBody>{fill(strings.selectedAll, format.number(rows.length))}</MessageBarBody></MessageBar>
+        : null;
   return (
     <div className={styles.root}>
       {whatIf}
+      {selection}
       {/* Columns keep the view's widths; a view wider than the space scrolls sideways, header and rows together. */}
-      <div className={styles.scroller}>
+      <div className={styles.scroller} ref={gridRoot}>
       <DataGrid items={classified} columns={definitions} getRowId={(item: (typeof classified)[number]) => item.row.id}
         style={{ minWidth: `${columns.reduce((sum, c) => sum + c.width, SELECTION_WIDTH)}px` }} resizableColumnsOptions={{ autoFitColumns: false }}
         sortable sortState={props.sort ? { sortColumn: props.sort.column, sortDirection: props.sort.direction } : undefined} onSortChange={onSortChange}
@@ -170,7 +250,7 @@ export function VarianceGrid(props: VarianceGridProps): JSX.Element {
       </DataGrid>
       </div>
       {props.hasMore ? <Button className={styles.loadMore} onClick={props.onLoadMore} disabled={props.loading}>{strings.loadMore}</Button> : null}
-      <Totals totals={totals} loaded={rows.length} total={props.totalCount} format={format} strings={strings} />
+      <Totals shown={shown} loaded={rows.length} total={props.totalCount} format={format} strings={strings} />
     </div>
   );
 }

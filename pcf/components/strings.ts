@@ -23,6 +23,21 @@ export interface GridStrings {
   causeAll: string;
   causeNone: string;
   causeCheck: string;
+  emptyView: string;
+  emptyFiltered: string;
+  wholeViewTotals: string;
+  totalsLoading: string;
+  totalsFailed: string;
+  whatIfTotals: string;
+  whatIfReading: string;
+  whatIfNoLimit: string;
+  whatIfInvalid: string;
+  selectedLoaded: string;
+  selectAllInView: string;
+  selectingAll: string;
+  selectedAll: string;
+  selectionLimit: string;
+  search: string;
 }
 
 export const ENGLISH: GridStrings = {
@@ -30,7 +45,7 @@ export const ENGLISH: GridStrings = {
   timing: 'Timing',
   immaterial: 'Immaterial',
   loading: 'Loading differences…',
-  empty: 'No differences above the thresholds in this view',
+  empty: 'Nothing in this view.',
   error: 'The differences could not be loaded: {0}',
   loadMore: 'Load more',
   loadedOf: '{0} of {1} loaded',
@@ -49,6 +64,21 @@ export const ENGLISH: GridStrings = {
   causeAll: 'All causes',
   causeNone: 'No likely cause',
   causeCheck: 'What to check: {0}',
+  emptyView: 'Nothing in the view “{0}”.',
+  emptyFiltered: 'Nothing in the view “{0}” matches the filter or search.',
+  wholeViewTotals: 'Material in the whole view: {0} differences, absolute value {1}, net value {2}',
+  totalsLoading: 'Summing the whole view…',
+  totalsFailed: 'The whole view could not be summed ({3}); the {4} loaded rows only — Material: {0} differences, absolute value {1}, net value {2}',
+  whatIfTotals: 'With the trial limits, all {3} lines of the view — Material: {0} differences, absolute value {1}, net value {2}',
+  whatIfReading: 'Reclassifying the whole view: {0} lines read…',
+  whatIfNoLimit: 'With no limit nothing is Material: enter at least one (0 makes every difference Material).',
+  whatIfInvalid: 'A limit is a number of 0 or more.',
+  selectedLoaded: 'All {0} loaded rows are selected.',
+  selectAllInView: 'Select all {0} in the view',
+  selectingAll: 'Selecting all {0} in the view…',
+  selectedAll: 'All {0} in the view are selected.',
+  selectionLimit: 'A command takes at most {0} lines at a time.',
+  search: 'Search this view',
 };
 
 /** "{0} of {1}" with the arguments in place. */

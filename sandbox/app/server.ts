@@ -45,6 +45,7 @@ export interface AppServerOptions {
 /** The app's routes; undefined for a request that is not theirs. */
 export function appServer(options: AppServerOptions): (request: PlainRequest) => Promise<PlainResponse | undefined> {
   const { root, emulator, iv } = options;
+  let faultsOn = false;
   return async (request) => {
     const path = request.url.split('?')[0]!;
     if (path === '/') return { status: 200, headers: { 'Content-Type': TYPES['.html']! }, body: SHELL };
@@ -55,12 +56,16 @@ export function appServer(options: AppServerOptions): (request: PlainRequest) =>
         users: emulator.users.filter((u) => !u.application).map((u) => ({ id: u.id, fullname: u.fullname, domainname: u.domainname,
           roles: emulator.rolesOf(u).map((r) => ({ id: r.id, name: r.name })) })) });
     }
-    if (path.startsWith('/webresources/ibal_/')) return file(join(root, 'out', 'webresources'), decodeURIComponent(path.slice('/webresources/ibal_/'.length)));
+    // Dataverse serves web resources under /WebResources/<name>; the shell loads them under the lower-case path too.
+    if (/^\/webresources\/ibal_\//i.test(path)) return file(join(root, 'out', 'webresources'), decodeURIComponent(path.slice('/webresources/ibal_/'.length)));
     if (path.startsWith('/controls/')) return file(join(root, 'out', 'controls'), decodeURIComponent(path.slice('/controls/'.length)));
     if (path === SIGN_IN_PATH) return signIn(emulator, request);
+    if (path === '/favicon.ico') return { status: 204, headers: {}, body: '' };
+    if (path === '/sandbox/iv-faults' && request.method === 'GET') return json(200, { on: faultsOn });
     if (path === '/sandbox/iv-faults' && request.method === 'POST') {
       const on = (JSON.parse(request.body || '{}') as { on?: boolean }).on === true;
       iv.setFaults(on ? { share: 0.3, kinds: ['429', '500', '500after', 'slow', 'body500'], delayMs: 1500, retryAfterSeconds: 1, seed: Date.now() % 100000 } : undefined);
+      faultsOn = on;
       return json(200, { on });
     }
     if (path === '/sandbox/iv-ledger' && request.method === 'GET') {

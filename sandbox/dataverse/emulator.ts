@@ -10,12 +10,12 @@ import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse 
 import { formatBatch, parseBatch, type BatchRequest, type PartResponse } from './batch.js';
 import { CODES, DataverseError, badRequest, notFound, notSupported } from './errors.js';
 import { entityBySet, entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
-import { parseFetchXml, type ReadScope } from './fetchxml.js';
+import { parseFetchXml, type AggregateSpec, type FetchQuery, type ReadScope } from './fetchxml.js';
 import { columnOf, parseQuery, propertyOf } from './odata.js';
 import { BASIC_USER, IV_READER, solutionRoles, type Depth, type RoleDefinition } from './roles.js';
 import { fieldPermissionsOf, Security, SYSTEM_ADMINISTRATOR, type Access, type FieldPermission, type SandboxTeam, type SandboxUser } from './security.js';
 import { Store, storedValue, type Row, type Value } from './store.js';
-import { CREATE_MESSAGE_ID, deliver, remoteExecutionContext, solutionWebhooks, type Delivery, type EndpointRow, type ServiceEndpointDefinition, type StepDefinition } from './webhooks.js';
+import { CREATE_MESSAGE_ID, deliver, remoteExecutionContext, solutionViews, solutionWebhooks, type Delivery, type EndpointRow, type ServiceEndpointDefinition, type StepDefinition } from './webhooks.js';
 
 export const API_PATH = '/api/data/v9.2/';
 /** The sandbox's stand-in for Entra's token endpoint, for application users (client credentials). */
@@ -147,6 +147,7 @@ export class DataverseEmulator {
     const emulator = new DataverseEmulator(await Store.open(options.database), options);
     await emulator.store.seedSecurity(emulator.users, emulator.teams, emulator.security);
     await emulator.store.seedWebhooks(options.webhooks ?? solutionWebhooks(join('solution', 'src')));
+    await emulator.store.seedViews(solutionViews(join('solution', 'src')));
     return emulator;
   }
 
@@ -439,6 +440,7 @@ export class DataverseEmulator {
     const others = [...url.searchParams.keys()].filter((k) => k !== 'fetchXml');
     if (others.length > 0) throw badRequest(`fetchXml cannot be combined with other query options (${others.join(', ')})`);
     const fetch = parseFetchXml(entity, url.searchParams.get('fetchXml')!, this.readScope(user));
+    if (fetch.aggregate) return this.aggregateByFetchXml(entity, fetch, fetch.aggregate, prefer, user);
     const { rows, total } = await this.store.query(entity, { ...fetch.spec, count: fetch.returnTotal }, (fetch.page - 1) * fetch.count, fetch.count + 1);
     const page = rows.slice(0, fetch.count);
     const more = rows.length > fetch.count;
@@ -449,6 +451,47 @@ export class DataverseEmulator {
       '@Microsoft.Dynamics.CRM.morerecords': more,
       ...(more ? { '@Microsoft.Dynamics.CRM.fetchxmlpagingcookie': `<cookie pagenumber="${fetch.page + 1}" />` } : {}),
       value: page.map((row) => this.represent(entity, row, fetch.spec.select, prefer, names, user)),
+    }, prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
+  }
+
+  /**
+   * An aggregate FetchXML query: one object per group with a property per alias, as the Web API returns them; groups
+   * of choices and lookups carry formatted values, lookups their table. Secured columns the caller cannot read are
+   * refused rather than summed.
+   */
+  private async aggregateByFetchXml(entity: EntityMeta, fetch: FetchQuery, spec: AggregateSpec, prefer: Prefer, user: SandboxUser): Promise<EmulatorResponse> {
+    const unreadable = this.security.unreadable(entity.logicalName, spec.columns.map((c) => c.column.logicalName), user);
+    if (unreadable.size > 0) throw new DataverseError(403, '0x8004f508', `You do not have read access to ${[...unreadable].join(', ')} of ${entity.logicalName} (column security)`);
+    const rows = await this.store.aggregate(entity, fetch.spec.filter, spec, (fetch.page - 1) * fetch.count, fetch.count + 1);
+    const page = rows.slice(0, fetch.count);
+    const annotate = prefer.annotations !== undefined;
+    const names = new Map<string, string>();
+    for (const c of spec.columns.filter((c) => c.groupby && c.column.type.kind === 'lookup')) {
+      const target = entityByName.get((c.column.type as { target: string }).target)!;
+      const ids = [...new Set(page.map((r) => r[c.alias]).filter((v): v is string => typeof v === 'string'))];
+      if (ids.length === 0) continue;
+      for (const r of await this.store.all(`SELECT "${target.primaryId}" AS id, "${target.primaryName}" AS name FROM "${target.logicalName}" WHERE "${target.primaryId}" IN (${ids.map(() => '?').join(', ')})`, ids)) {
+        names.set(String(r.id), String(r.name ?? ''));
+      }
+    }
+    const value = page.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const c of spec.columns) {
+        const v = row[c.alias] ?? null;
+        out[c.alias] = v;
+        if (v === null || !annotate) continue;
+        const formatted = c.groupby && !c.dategrouping
+          ? (c.column.type.kind === 'lookup' ? names.get(String(v)) : this.formatted(c.column as ColumnMeta, v))
+          : typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })) : undefined;
+        if (formatted !== undefined) out[`${c.alias}@${FORMATTED}`] = formatted;
+        if (c.groupby && c.column.type.kind === 'lookup') out[`${c.alias}@Microsoft.Dynamics.CRM.lookuplogicalname`] = (c.column.type as { target: string }).target;
+      }
+      return out;
+    });
+    return this.json(200, {
+      '@odata.context': `${this.root()}$metadata#${entity.entitySetName}`,
+      '@Microsoft.Dynamics.CRM.morerecords': rows.length > fetch.count,
+      value,
     }, prefer.annotations ? { 'Preference-Applied': `odata.include-annotations="${prefer.annotations}"` } : {});
   }
 

@@ -1,14 +1,34 @@
 /**
- * FetchXML on the Web API (`GET <entityset>?fetchXml=…`, offline.md §2), the subset saved views use: attributes,
- * orders, nested and/or filters with eq/ne/gt/ge/lt/le/in/like/null/not-null, inner link-entities filtered on the
- * linked table, and page/count paging with the more-records flag. Anything else is refused by name.
+ * FetchXML on the Web API (`GET <entityset>?fetchXml=…`, offline.md §2), the subset saved views and charts use:
+ * attributes, orders, nested and/or filters with eq/ne/gt/ge/lt/le/in/like/null/not-null, inner link-entities filtered
+ * on the linked table, page/count paging with the more-records flag, and aggregation (`aggregate="true"`: count,
+ * countcolumn (distinct), sum, avg, min, max, groupby with day/week/month/quarter/year date grouping, orders by alias,
+ * the 50,000-row AggregateQueryRecordLimit and `aggregatelimit`), as "Aggregate data using FetchXml" documents it.
+ * Anything else is refused by name.
  */
 import { XMLParser } from 'fast-xml-parser';
 import { badRequest, notSupported } from './errors.js';
 import { entityByName, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { normalizeDate, propertyOf, type QuerySpec, type Sql } from './odata.js';
 
-export interface FetchQuery { spec: QuerySpec; page: number; count: number; returnTotal: boolean }
+export interface FetchQuery { spec: QuerySpec; page: number; count: number; returnTotal: boolean; aggregate?: AggregateSpec | undefined }
+
+export const AGGREGATE_FUNCTIONS = ['count', 'countcolumn', 'sum', 'avg', 'min', 'max'] as const;
+export const DATE_GROUPINGS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+/** Dataverse's default limit of rows an aggregate query may read (AggregateQueryRecordLimit). */
+export const AGGREGATE_ROW_LIMIT = 50000;
+
+export interface AggregateColumn {
+  alias: string;
+  column: ColumnMeta;
+  aggregate?: (typeof AGGREGATE_FUNCTIONS)[number] | undefined;
+  distinct: boolean;
+  groupby: boolean;
+  dategrouping?: (typeof DATE_GROUPINGS)[number] | undefined;
+}
+
+/** An aggregate query: its columns (each an aggregate or a group), orders by alias, and its row limit. */
+export interface AggregateSpec { columns: AggregateColumn[]; orders: Array<{ alias: string; descending: boolean }>; limit: number }
 
 /**
  * The caller's read scope of a table: SQL restricting it to the rows they may read (their own, at Basic depth), or
@@ -111,10 +131,10 @@ export function parseFetchXml(entity: EntityMeta, fetchXml: string, scope: ReadS
   const root = fetch?.entity as Element | undefined;
   if (!fetch || !root) throw badRequest('The fetchXml needs <fetch><entity name="…">');
   if (attr(root, 'name') !== entity.logicalName) throw badRequest(`The fetchXml queries '${attr(root, 'name') ?? ''}', not ${entity.logicalName} (the entity set in the URL)`);
-  if (attr(fetch, 'aggregate') === 'true') throw notSupported('FetchXML aggregation');
+  const aggregate = attr(fetch, 'aggregate') === 'true' ? aggregateSpec(entity, root, fetch) : undefined;
   const params: Sql['params'] = [];
-  const select = root['all-attributes'] !== undefined ? undefined : items(root, 'attribute').map((a) => propertyOf(columnNamed(entity, attr(a, 'name'))));
-  const orderBy = items(root, 'order').map((o) => {
+  const select = root['all-attributes'] !== undefined || aggregate ? undefined : items(root, 'attribute').map((a) => propertyOf(columnNamed(entity, attr(a, 'name'))));
+  const orderBy = aggregate ? [] : items(root, 'order').map((o) => {
     if (attr(o, 'alias') !== undefined) throw notSupported('FetchXML order by alias');
     return { column: columnNamed(entity, attr(o, 'attribute')).logicalName, descending: attr(o, 'descending') === 'true' };
   });
@@ -127,6 +147,44 @@ export function parseFetchXml(entity: EntityMeta, fetchXml: string, scope: ReadS
   if (!Number.isInteger(page) || page < 1) throw badRequest(`FetchXML page must be 1 or more, not ${attr(fetch, 'page') ?? ''}`);
   return {
     spec: { select, filter: conditions.length > 0 ? { text: conditions.join(' AND '), params } : undefined, orderBy, top: undefined, count: false, skipToken: undefined },
-    page, count, returnTotal: attr(fetch, 'returntotalrecordcount') === 'true',
+    page, count, returnTotal: attr(fetch, 'returntotalrecordcount') === 'true', aggregate,
   };
+}
+
+/** The columns and orders of an aggregate fetch: every attribute needs an alias and either an aggregate or groupby. */
+function aggregateSpec(entity: EntityMeta, root: Element, fetch: Element): AggregateSpec {
+  if (root['all-attributes'] !== undefined) throw badRequest('FetchXML: all-attributes cannot be used in an aggregate query');
+  const columns = items(root, 'attribute').map((a): AggregateColumn => {
+    const column = columnNamed(entity, attr(a, 'name'));
+    const alias = attr(a, 'alias');
+    if (!alias) throw badRequest(`FetchXML: the aggregate query's attribute ${column.logicalName} needs an alias`);
+    const fn = attr(a, 'aggregate');
+    const groupby = attr(a, 'groupby') === 'true';
+    if (fn !== undefined && !(AGGREGATE_FUNCTIONS as readonly string[]).includes(fn)) throw badRequest(`FetchXML: '${fn}' is not an aggregate function (${AGGREGATE_FUNCTIONS.join(', ')})`);
+    if ((fn === undefined) === !groupby) throw badRequest(`FetchXML: the attribute aliased ${alias} needs either aggregate or groupby="true" in an aggregate query`);
+    if (fn && ['sum', 'avg'].includes(fn) && !['integer', 'decimal'].includes(column.type.kind)) throw badRequest(`FetchXML: ${fn} needs a number column, not ${column.logicalName}`);
+    const dategrouping = attr(a, 'dategrouping');
+    if (dategrouping !== undefined) {
+      if (!(DATE_GROUPINGS as readonly string[]).includes(dategrouping)) throw notSupported(`the FetchXML date grouping '${dategrouping}'`);
+      if (column.type.kind !== 'datetime') throw badRequest(`FetchXML: dategrouping needs a date column, not ${column.logicalName}`);
+    }
+    return { alias, column, aggregate: fn as AggregateColumn['aggregate'], distinct: attr(a, 'distinct') === 'true', groupby,
+      dategrouping: dategrouping as AggregateColumn['dategrouping'] };
+  });
+  if (columns.length === 0) throw badRequest('FetchXML: an aggregate query needs at least one attribute with an aggregate');
+  const aliases = new Set<string>();
+  for (const c of columns) {
+    if (aliases.has(c.alias.toLowerCase())) throw badRequest(`FetchXML: the alias ${c.alias} is used twice`);
+    aliases.add(c.alias.toLowerCase());
+  }
+  const orders = items(root, 'order').map((o) => {
+    const alias = attr(o, 'alias');
+    if (alias === undefined) throw badRequest('FetchXML: an aggregate query orders by alias (order alias="…"), not by attribute');
+    if (!columns.some((c) => c.alias === alias)) throw badRequest(`FetchXML: no attribute has the alias ${alias} to order by`);
+    return { alias, descending: attr(o, 'descending') === 'true' };
+  });
+  const limitText = attr(fetch, 'aggregatelimit');
+  const limit = limitText === undefined ? AGGREGATE_ROW_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > AGGREGATE_ROW_LIMIT) throw badRequest(`FetchXML aggregatelimit must be 1 to ${AGGREGATE_ROW_LIMIT}, not ${limitText ?? ''}`);
+  return { columns, orders, limit };
 }

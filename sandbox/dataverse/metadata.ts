@@ -82,6 +82,11 @@ export const SYSTEM_TABLES: EntityMeta[] = [
     column('eventhandler', { kind: 'guid' }, true),
     // Dataverse keeps the table on the step's message filter; the sandbox keeps its logical name.
     column('primaryentity', text(100), true)]),
+  // System views (savedquery): the solution's views as imported, read-only. A grid control reads its view's FetchXML
+  // here (the dataset gives only the view's id) to sum the whole view.
+  entity('savedquery', 'savedqueries', 'name', 'Query', [column('name', text(200), true), column('returnedtypecode', text(100), true),
+    column('querytype', { kind: 'integer', min: 0, max: 1000000 }, true), column('isdefault', { kind: 'boolean', defaultValue: false, trueLabel: 'Yes', falseLabel: 'No' }, true),
+    column('fetchxml', { kind: 'memo', maxLength: 1048576 }, true), column('layoutxml', { kind: 'memo', maxLength: 1048576 }, true)]),
   entity('environmentvariabledefinition', 'environmentvariabledefinitions', 'schemaname', 'EnvironmentVariableDefinition', [
     column('schemaname', text(100)), column('displayname', text(100)), column('description', { kind: 'memo', maxLength: 2000 }),
     column('type', { kind: 'choice', choices: environmentVariableTypes }), column('defaultvalue', { kind: 'memo', maxLength: 2000 }),

@@ -32,7 +32,7 @@ export const BASIC_USER = 'Basic User';
  */
 const BASIC_USER_PRIVILEGES: Record<string, Depth> = {
   prvReadUser: 'Global', prvReadRole: 'Local', prvReadTeam: 'Global', prvReadBusinessUnit: 'Global',
-  prvReadEnvironmentVariableDefinition: 'Global', prvReadEnvironmentVariableValue: 'Global', prvAppendToUser: 'Global',
+  prvReadEnvironmentVariableDefinition: 'Global', prvReadEnvironmentVariableValue: 'Global', prvAppendToUser: 'Global', prvReadQuery: 'Global',
 };
 
 /** Inventory Visibility's own role for reading its adjustment line tables (a sandbox stand-in: IV is not our solution). */

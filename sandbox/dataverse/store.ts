@@ -7,8 +7,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CODES, DataverseError, notFound, validation } from './errors.js';
 import { ENTITIES, environmentVariableSeed, type ColumnMeta, type EntityMeta } from './metadata.js';
 import { normalizeDate, type QuerySpec } from './odata.js';
+import type { AggregateSpec } from './fetchxml.js';
 import type { SandboxTeam, SandboxUser, Security } from './security.js';
-import type { ServiceEndpointDefinition, StepDefinition } from './webhooks.js';
+import type { SavedQueryDefinition, ServiceEndpointDefinition, StepDefinition } from './webhooks.js';
 
 export type { SandboxUser } from './security.js';
 
@@ -98,6 +99,18 @@ export class Store {
     for (const st of webhooks.steps) {
       await insert('sdkmessageprocessingstep', { sdkmessageprocessingstepid: st.id, name: st.name, stage: st.stage, mode: st.mode, rank: st.rank,
         sdkmessageid: st.messageId, eventhandler: st.eventHandler, primaryentity: st.primaryEntity });
+    }
+  }
+
+  /** The solution's views, as import leaves them: replaced on every start, as an upgrade replaces them. */
+  async seedViews(views: readonly SavedQueryDefinition[]): Promise<void> {
+    const now = timestamp();
+    await this.run('DELETE FROM savedquery');
+    for (const v of views) {
+      const row: Row = { savedqueryid: v.id, name: v.name, returnedtypecode: v.returnedTypeCode, querytype: v.queryType, isdefault: v.isDefault,
+        fetchxml: v.fetchXml, layoutxml: v.layoutXml, createdon: now, modifiedon: now, statecode: 0, statuscode: 1, versionnumber: this.version++ };
+      const columns = Object.keys(row);
+      await this.run(`INSERT INTO savedquery (${columns.map(q).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => row[c]!));
     }
   }
 
@@ -294,6 +307,40 @@ export class Store {
     let total: number | undefined;
     if (spec.count) total = Number((await this.all(`SELECT count(*) AS n FROM ${q(entity.logicalName)} ${where}`, params))[0]!.n);
     return { rows, total };
+  }
+
+  /**
+   * An aggregate query's groups: how many rows it reads first (over the limit it is refused as Dataverse refuses it),
+   * then one row per group, keyed by alias. Nulls do not count; a sum over no values is 0.
+   */
+  async aggregate(entity: EntityMeta, filter: QuerySpec['filter'], spec: AggregateSpec, offset: number, limit: number): Promise<Row[]> {
+    const where = filter ? `WHERE ${filter.text}` : '';
+    const params: Value[] = filter ? [...filter.params] : [];
+    const read = Number((await this.all(`SELECT count(*) AS n FROM ${q(entity.logicalName)} ${where}`, params))[0]!.n);
+    if (read > spec.limit) {
+      throw new DataverseError(400, '0x8004e023', 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.');
+    }
+    const expressions = spec.columns.map((c) => {
+      const name = q(c.column.logicalName);
+      const value = c.column.type.kind === 'datetime' ? `CAST(${name} AS TIMESTAMP)` : name;
+      if (c.groupby) return c.dategrouping ? `${c.dategrouping}(${value})` : name;
+      switch (c.aggregate) {
+        case 'count': return 'count(*)';
+        case 'countcolumn': return c.distinct ? `count(DISTINCT ${name})` : `count(${name})`;
+        case 'sum': return `coalesce(sum(${name}), 0)`;
+        default: return `${c.aggregate!}(${value})`;
+      }
+    });
+    const groups = spec.columns.map((c, i) => (c.groupby ? expressions[i]! : undefined)).filter((e): e is string => e !== undefined);
+    const order = [...spec.orders.map((o) => `${q(`a_${spec.columns.findIndex((c) => c.alias === o.alias)}`)} ${o.descending ? 'DESC' : 'ASC'} NULLS FIRST`),
+      ...groups.map((_, i) => String(i + 1))];
+    const select = spec.columns.map((c, i) => `${expressions[i]} AS ${q(`a_${i}`)}`).join(', ');
+    const rows = await this.all(`SELECT ${select} FROM ${q(entity.logicalName)} ${where}${groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : ''}`
+      + `${order.length > 0 && groups.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    return rows.map((row) => Object.fromEntries(spec.columns.map((c, i) => {
+      const value = row[`a_${i}`] ?? null;
+      return [c.alias, value];
+    })));
   }
 
   private async checkKeys(entity: EntityMeta, row: Row, id: string): Promise<void> {

@@ -41,6 +41,28 @@ export function solutionWebhooks(solutionSourceDir: string): { endpoints: Servic
   return { endpoints, steps };
 }
 
+export interface SavedQueryDefinition { id: string; name: string; returnedTypeCode: string; queryType: number; isDefault: boolean; fetchXml: string; layoutXml: string }
+
+/** The views of a solution source (Entities/<table>/SavedQueries/), as import creates their savedquery rows. */
+export function solutionViews(solutionSourceDir: string): SavedQueryDefinition[] {
+  const entities = join(solutionSourceDir, 'Entities');
+  if (!existsSync(entities)) return [];
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (name) => name === 'LocalizedName' });
+  return readdirSync(entities).flatMap((table) => {
+    const dir = join(entities, table, 'SavedQueries');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((f) => f.endsWith('.xml')).sort().map((file) => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const query = (parser.parse(text) as { savedqueries: { savedquery: Record<string, unknown> } }).savedqueries.savedquery;
+      const names = ((query.LocalizedNames as { LocalizedName: Array<Record<string, string>> }).LocalizedName);
+      return { id: bare(String(query.savedqueryid)), name: names.find((n) => n['@languagecode'] === '1033')?.['@description'] ?? file,
+        returnedTypeCode: String(query.returnedtypecode ?? table.toLowerCase()), queryType: Number(query.querytype), isDefault: String(query.isdefault) === '1',
+        // The raw elements as written (the XML parser would reorder them).
+        fetchXml: /<fetch [\s\S]*?<\/fetch>/.exec(text)?.[0] ?? '', layoutXml: /<grid [\s\S]*?<\/grid>/.exec(text)?.[0] ?? '' };
+    });
+  });
+}
+
 /** One call made to a webhook, for tests and the sandbox's log. */
 export interface Delivery { step: string; mode: 0 | 1; entityId: string; status: number | 'unreachable' | 'not sent'; attempts: number; error?: string }
 

@@ -1,4 +1,4 @@
-import { correctionQuantity, transition, type ReviewSubject } from '../../core/workflow';
+import { COUNT_MATCHED, correctionQuantity, couldChange, transition, type ReviewAction, type ReviewSubject } from '../../core/workflow';
 
 const subject = (over: Partial<ReviewSubject> = {}): ReviewSubject =>
   ({ status: 'New', classification: 'Material', d365Qty: 100, residual: -10, unitCost: 4, countedQty: null, ...over });
@@ -57,5 +57,47 @@ describe('review workflow', () => {
   it('corrects by the count when there is one, else by the residual', () => {
     expect(correctionQuantity({ d365Qty: 100, residual: -10, countedQty: 95.5 })).toBe(-4.5);
     expect(correctionQuantity({ d365Qty: 100, residual: -10, countedQty: null })).toBe(-10);
+  });
+});
+
+describe('review workflow: every open state has a way on', () => {
+  const statuses = ['New', 'Count requested', 'Counted', 'Approved', 'Rejected', 'Posting', 'Posted', 'Post error', 'Sync error'] as const;
+  const ways: Record<(typeof statuses)[number], ReviewAction[]> = {
+    New: [{ kind: 'requestCount' }, { kind: 'recordCount', countedQty: 90 }],
+    'Count requested': [{ kind: 'recordCount', countedQty: 90 }],
+    Counted: [{ kind: 'approve', reasonCode: 'Shrink', comment: 'ok' }, { kind: 'reject', comment: 'recount' }, { kind: 'recordCount', countedQty: 91 }],
+    Approved: [{ kind: 'startPosting' }, { kind: 'reject', comment: 'taken back before posting' }],
+    Rejected: [{ kind: 'requestCount' }, { kind: 'recordCount', countedQty: 92 }],
+    Posting: [{ kind: 'posted' }, { kind: 'postError', message: 'IV said no' }],
+    Posted: [{ kind: 'synced' }, { kind: 'syncError', message: 'journal failed' }],
+    'Post error': [{ kind: 'retryPosting' }, { kind: 'reject', comment: 'not to be posted' }],
+    'Sync error': [{ kind: 'synced' }, { kind: 'explain', comment: 'Journal posted by hand in D365' }],
+  };
+  it.each(statuses)('%s', (status) => {
+    for (const action of ways[status]) expect(transition(subject({ status, countedQty: 90 }), action, settings)).toMatchObject({ ok: true });
+  });
+
+  it('closes a line whose count equals the D365 quantity as explained, with nothing to post, and never approves a zero correction', () => {
+    expect(transition(subject({ status: 'Count requested' }), { kind: 'recordCount', countedQty: 100 }, settings)).toEqual({ ok: true,
+      changes: { status: 'Explained', countedQty: 100, stamp: 'counted', comment: `${COUNT_MATCHED}: counted 100, as D365 holds; nothing to post.` } });
+    expect(transition(subject({ status: 'Counted', countedQty: 100 }), { kind: 'approve', reasonCode: 'Shrink' }, settings))
+      .toEqual({ ok: false, reason: 'The count equals the D365 quantity: there is nothing to correct. Record the count again to close it as explained.' });
+  });
+
+  it('takes back an approval or a failed posting (its seal and posting cleared), and closes a sync error only with a comment', () => {
+    expect(transition(subject({ status: 'Approved', countedQty: 90 }), { kind: 'reject', comment: 'wrong bin' }, settings))
+      .toMatchObject({ ok: true, changes: { status: 'Rejected', withdrawn: true } });
+    expect(transition(subject({ status: 'Sync error', countedQty: 90 }), { kind: 'explain' }, settings)).toMatchObject({ ok: false });
+  });
+
+  it('offers a command only where it could change the line', () => {
+    expect(couldChange('explain', { status: 'New', classification: 'Material' })).toBe(false);
+    expect(couldChange('explain', { status: 'New', classification: 'Timing' })).toBe(true);
+    expect(couldChange('explain', { status: 'Sync error', classification: 'Material' })).toBe(true);
+    expect(couldChange('recordCount', { status: 'Rejected', classification: 'Material' })).toBe(true);
+    expect(couldChange('approve', { status: 'Counted', classification: 'Material' })).toBe(true);
+    expect(couldChange('approve', { status: 'Synced', classification: 'Material' })).toBe(false);
+    expect(couldChange('post', { status: 'Post error', classification: 'Material' })).toBe(true);
+    expect(couldChange('refreshIvStatus', { status: 'Sync error', classification: 'Material' })).toBe(true);
   });
 });

@@ -86,12 +86,39 @@ describe('VarianceGrid', () => {
     expect(within(gridRows()[0]!).getAllByText('audit')).toHaveLength(1);
   });
 
-  it('totals the Material rows loaded and says how many are loaded', () => {
+  it('without the whole view\'s figures, totals the loaded rows and says that is all it covers', () => {
     setup({ totalCount: 120 });
-    expect(screen.getByText('Material: 1 differences, absolute value $400.00, net value $-400.00')).toBeInTheDocument();
+    expect(screen.getByText(/the 3 loaded rows only — Material: 1 differences, absolute value \$400\.00, net value \$-400\.00/)).toBeInTheDocument();
     expect(screen.getByText('3 of 120 loaded')).toBeInTheDocument();
   });
 
+  it('shows the whole view\'s Material totals, not the loaded rows\'', () => {
+    setup({ totalCount: 120, wholeView: { totals: { count: 41, absoluteValue: 9120.5, netValue: -3000 }, totalsError: undefined, rows: undefined, read: 0, rowsError: undefined, onNeedRows: jest.fn() } });
+    expect(screen.getByText('Material in the whole view: 41 differences, absolute value $9120.50, net value $-3000.00')).toBeInTheDocument();
+  });
+
+  it('reclassifies every row of the view with trial limits, reading them first', () => {
+    const onNeedRows = jest.fn();
+    const whole = { totals: { count: 1, absoluteValue: 400, netValue: -400 }, totalsError: undefined, rows: undefined, read: 0, rowsError: undefined, onNeedRows };
+    const props = setup({ totalCount: 4, wholeView: whole });
+    fireEvent.change(screen.getByLabelText('Try other limits: Value'), { target: { value: '30' } });
+    expect(onNeedRows).toHaveBeenCalled();
+    expect(screen.getByText('Reclassifying the whole view: 0 lines read…')).toBeInTheDocument();
+    // The fourth row was never loaded into the grid: 3 units worth 35 meets the value limit of 30 too.
+    const viewRows = [...rows.map((r) => ({ figures: r.figures, classification: r.classification })),
+      { figures: { d365Qty: 100, qtyVariance: 3, residual: 3, valueVariance: 35 }, classification: 'Immaterial' as const }];
+    render(<FluentProvider theme={webLightTheme}><VarianceGrid {...props} wholeView={{ ...whole, rows: viewRows, read: 4 }} /></FluentProvider>,
+      { container: document.body.firstElementChild as HTMLElement });
+    expect(screen.getByText('With the trial limits, all 4 lines of the view — Material: 3 differences, absolute value $475.00, net value $-325.00')).toBeInTheDocument();
+  });
+
+  it('offers every row of the view once all loaded rows are selected', () => {
+    const onSelectAllInView = jest.fn();
+    setup({ totalCount: 120, hasMore: true, selectedIds: new Set(['r1', 'r2', 'r3']), onSelectAllInView });
+    expect(screen.getByText(/All 3 loaded rows are selected/)).toBeInTheDocument();
+    fireEvent.click(screen.getByText('Select all 120 in the view'));
+    expect(onSelectAllInView).toHaveBeenCalled();
+  });
   it('says "more than 5,000" when the dataset does not know its total', () => {
     setup({ totalCount: -1 });
     expect(screen.getByText('3 of more than 5,000 loaded')).toBeInTheDocument();
@@ -104,9 +131,21 @@ describe('VarianceGrid', () => {
     expect(within(gridRows()[1]!).getByText('Material')).toBeInTheDocument();
     expect(within(gridRows()[2]!).getByText('Timing')).toBeInTheDocument();
     expect(screen.getByText(ENGLISH.whatIfNotice)).toBeInTheDocument();
-    expect(screen.getByText('Material: 2 differences, absolute value $440.00, net value $-360.00')).toBeInTheDocument();
+    expect(screen.getByText(/Material: 2 differences, absolute value \$440\.00, net value \$-360\.00/)).toBeInTheDocument();
     fireEvent.click(screen.getByText(ENGLISH.whatIfReset));
     expect(within(gridRows()[1]!).getByText('Immaterial')).toBeInTheDocument();
+  });
+
+  it('takes 0 as a limit every difference meets, and with every limit blank tries nothing and says why', () => {
+    setup();
+    for (const label of ['Quantity', 'Percent']) fireEvent.change(screen.getByLabelText(`Try other limits: ${label}`), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Try other limits: Value'), { target: { value: '0' } });
+    expect((screen.getByLabelText('Try other limits: Value') as HTMLInputElement).value).toBe('0');
+    expect(within(gridRows()[1]!).getByText('Material')).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Try other limits: Value'), { target: { value: '' } });
+    expect(screen.getByText(ENGLISH.whatIfNoLimit)).toBeInTheDocument();
+    // Nothing is tried: the stored classifications show, not Immaterial for every line.
+    expect(within(gridRows()[0]!).getByText('Material')).toBeInTheDocument();
   });
 
   it('asks for a sort by the column header, opens a row on double-click or Enter, and loads more', () => {
@@ -114,7 +153,7 @@ describe('VarianceGrid', () => {
     fireEvent.click(screen.getByText('Residual'));
     expect(props.onSort).toHaveBeenCalledWith('ibal_residual', 'ascending');
     fireEvent.doubleClick(gridRows()[0]!);
-    fireEvent.keyDown(gridRows()[1]!, { key: 'Enter' });
+    fireEvent.keyUp(gridRows()[1]!, { key: 'Enter' });
     expect(props.onOpen).toHaveBeenNthCalledWith(1, 'r1');
     expect(props.onOpen).toHaveBeenNthCalledWith(2, 'r2');
     fireEvent.click(screen.getByText('Load more'));
@@ -139,7 +178,10 @@ describe('VarianceGrid', () => {
     expect(screen.getByText(ENGLISH.loading)).toBeInTheDocument();
     document.body.innerHTML = '';
     setup({ rows: [] });
-    expect(screen.getByText('No differences above the thresholds in this view')).toBeInTheDocument();
+    expect(screen.getByText(ENGLISH.empty)).toBeInTheDocument();
+    document.body.innerHTML = '';
+    setup({ rows: [], viewTitle: 'Awaiting approval' });
+    expect(screen.getByText('Nothing in the view “Awaiting approval”.')).toBeInTheDocument();
     document.body.innerHTML = '';
     setup({ error: 'the server said no' });
     expect(screen.getByText('The differences could not be loaded: the server said no')).toBeInTheDocument();

@@ -14,7 +14,14 @@ it('lists the public views of each table with their fetchxml and columns, the de
   expect(views.every((v) => v.fetchXml.startsWith('<fetch ') && v.columns.length > 0)).toBe(true);
   expect(model.sitemap.map((g) => g.group)).toEqual(['Reconciliation', 'Settings']);
   expect(model.commands.find((c) => c.label === 'Approve')).toMatchObject({ functionName: 'InventoryBalance.Commands.approve',
-    enableRules: ['InventoryBalance.Commands.canApprove'], minSelection: 1, library: 'ibal_/scripts/commands.js' });
+    enableRules: [{ functionName: 'InventoryBalance.Commands.canApprove', parameters: ['SelectedControlSelectedItemIds'] }], minSelection: 1, library: 'ibal_/scripts/commands.js' });
+  // The finance dashboard is in the sitemap, its charts and views in the model.
+  const dashboard = Object.values(model.dashboards)[0]!;
+  expect(model.sitemap[0]!.items[0]).toMatchObject({ title: 'Finance dashboard', dashboard: dashboard.id });
+  for (const cell of dashboard.sections.flat()) {
+    expect(model.charts[cell.chartId]).toBeDefined();
+    expect(model.tables[cell.table]!.viewsById[cell.viewId]).toBeDefined();
+  }
 });
 
 it("shows a maker's change to a view: a renamed view, a wider column and another filter", () => {

@@ -384,6 +384,58 @@ describe('Dataverse emulator: FetchXML', () => {
     expect(pages[0]!.json['@Microsoft.Dynamics.CRM.totalrecordcount']).toBe(5);
   });
 
+  it('aggregates as "Aggregate data using FetchXml" documents: count, countcolumn, sum, avg, min, max, groups by choice and lookup, ordered by alias', async () => {
+    const run = await createRun();
+    const lines = [
+      { item: 'AG-1', warehouse: '11', value: -120.5, classification: material },
+      { item: 'AG-2', warehouse: '11', value: 80, classification: material },
+      { item: 'AG-3', warehouse: '12', value: 40.25, classification: material },
+      { item: 'AG-4', warehouse: '12', value: null, classification: timing },
+    ];
+    await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: lines.map((l) => discrepancy(run.id, l.item,
+      { ibal_warehouse: l.warehouse, ibal_valuevariance: l.value, ibal_absolutevalue: l.value === null ? null : Math.abs(l.value), ibal_classification: l.classification })) });
+    const ofRun = `<filter><condition attribute="ibal_run" operator="eq" value="${run.id}"/></filter>`;
+    const whole = await call('GET', `ibal_discrepancies?fetchXml=${encodeURIComponent(`<fetch aggregate="true"><entity name="ibal_discrepancy">`
+      + '<attribute name="ibal_discrepancyid" alias="lines" aggregate="count"/><attribute name="ibal_valuevariance" alias="valued" aggregate="countcolumn"/>'
+      + '<attribute name="ibal_valuevariance" alias="net" aggregate="sum"/><attribute name="ibal_absolutevalue" alias="absolute" aggregate="sum"/>'
+      + '<attribute name="ibal_valuevariance" alias="average" aggregate="avg"/><attribute name="ibal_valuevariance" alias="lowest" aggregate="min"/>'
+      + `<attribute name="ibal_warehouse" alias="warehouses" aggregate="countcolumn" distinct="true"/>${ofRun}</entity></fetch>`)}`,
+    undefined, { Prefer: 'odata.include-annotations="*"' });
+    expect(whole.status).toBe(200);
+    const values = lines.map((l) => l.value).filter((v): v is number => v !== null);
+    const net = values.reduce((s, v) => s + v, 0);
+    expect(whole.json.value).toHaveLength(1);
+    expect(whole.json.value[0]).toMatchObject({ lines: 4, valued: 3, net, absolute: values.reduce((s, v) => s + Math.abs(v), 0),
+      average: net / 3, lowest: Math.min(...values), warehouses: 2, 'lines@OData.Community.Display.V1.FormattedValue': '4' });
+
+    const grouped = await fetchXml(`<fetch aggregate="true"><entity name="ibal_discrepancy"><attribute name="ibal_absolutevalue" alias="value" aggregate="sum"/>`
+      + '<attribute name="ibal_discrepancyid" alias="lines" aggregate="count"/><attribute name="ibal_classification" alias="classification" groupby="true"/>'
+      + `<attribute name="ibal_run" alias="run" groupby="true"/><order alias="value" descending="true"/>${ofRun}</entity></fetch>`);
+    expect(grouped.json.value.map((g: Record<string, unknown>) => [g.classification, g.run, g.lines, g.value]))
+      .toEqual([[material, run.id, 3, 240.75], [timing, run.id, 1, 0]]);
+    const annotated = await call('GET', `ibal_discrepancies?fetchXml=${encodeURIComponent(`<fetch aggregate="true"><entity name="ibal_discrepancy">`
+      + '<attribute name="ibal_discrepancyid" alias="lines" aggregate="count"/><attribute name="ibal_classification" alias="classification" groupby="true"/>'
+      + `<attribute name="ibal_run" alias="run" groupby="true"/><order alias="classification"/>${ofRun}</entity></fetch>`)}`, undefined, { Prefer: 'odata.include-annotations="*"' });
+    expect(annotated.json.value[0]).toMatchObject({ 'classification@OData.Community.Display.V1.FormattedValue': 'Material',
+      'run@OData.Community.Display.V1.FormattedValue': run.name, 'run@Microsoft.Dynamics.CRM.lookuplogicalname': 'ibal_snapshotrun' });
+  });
+
+  it('groups by parts of a date and refuses an aggregate query over more rows than its limit', async () => {
+    const run = await createRun();
+    await call('POST', 'ibal_discrepancies/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: Array.from({ length: 3 }, (_, i) => discrepancy(run.id, `DG-${i}`)) });
+    const ofRun = `<filter><condition attribute="ibal_run" operator="eq" value="${run.id}"/></filter>`;
+    const year = new Date().getUTCFullYear();
+    const byYear = await fetchXml(`<fetch aggregate="true"><entity name="ibal_discrepancy"><attribute name="ibal_discrepancyid" alias="lines" aggregate="count"/>`
+      + `<attribute name="createdon" alias="year" groupby="true" dategrouping="year"/>${ofRun}</entity></fetch>`);
+    expect(byYear.json.value).toEqual([{ lines: 3, year }]);
+    const limited = await fetchXml(`<fetch aggregate="true" aggregatelimit="2"><entity name="ibal_discrepancy"><attribute name="ibal_discrepancyid" alias="lines" aggregate="count"/>${ofRun}</entity></fetch>`);
+    expect(limited.status).toBe(400);
+    expect(limited.json.error).toEqual({ code: '0x8004e023', message: 'AggregateQueryRecordLimit exceeded. Cannot perform this operation.' });
+    expect((await fetchXml('<fetch aggregate="true"><entity name="ibal_discrepancy"><attribute name="ibal_item" aggregate="sum" alias="x"/></entity></fetch>')).status).toBe(400);
+    expect((await fetchXml('<fetch aggregate="true"><entity name="ibal_discrepancy"><attribute name="ibal_item" aggregate="count"/></entity></fetch>')).json.error.message).toContain('alias');
+    expect((await fetchXml('<fetch aggregate="true"><entity name="ibal_discrepancy"><attribute name="createdon" alias="q" groupby="true" dategrouping="fiscal-period"/></entity></fetch>')).status).toBe(501);
+  });
+
   it('refuses what it does not run, naming it', async () => {
     expect((await fetchXml(viewFetch('Quick Find Discrepancies'))).json.error.message).toContain('{0}');
     expect((await fetchXml('<fetch><entity name="ibal_discrepancy"><attribute name="nope"/></entity></fetch>')).status).toBe(400);

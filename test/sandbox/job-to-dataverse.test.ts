@@ -46,7 +46,8 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     const run = await runRow(summary.runId);
     expect(run).toMatchObject({ ibal_runstatus: RUN_STATUS[1]!.value, 'ibal_runstatus@OData.Community.Display.V1.FormattedValue': 'Completed',
       ibal_materialcount: 2, ibal_keyscompared: 3, ibal_balancedcount: 1, ibal_materialabsolutevalue: 400, ibal_materialnetvalue: 200, ibal_islatest: true,
-      ibal_rulesused: 'The config file: default', ibal_d365linesread: 3, ibal_wmslinesread: 3 });
+      // The first run puts the config's rules into Dataverse, where finance keeps them from then on.
+      ibal_rulesused: 'The config\'s threshold rules, which this run put into Dataverse (Threshold rules):\n• default: quantity 5, percent 10, value 250', ibal_d365linesread: 3, ibal_wmslinesread: 3 });
     const rows = await discrepanciesOf(run.ibal_snapshotrunid);
     expect(rows.map((r: Record<string, unknown>) => [r.ibal_item, r.ibal_residual, r.ibal_valuevariance, r['ibal_classification@OData.Community.Display.V1.FormattedValue'],
       r['ibal_reviewstatus@OData.Community.Display.V1.FormattedValue']])).toEqual([['A', -10, -100, 'Material', 'New'], ['C', 30, 300, 'Material', 'New']]);
@@ -108,10 +109,14 @@ describe('the job writes runs and discrepancies to Dataverse', () => {
     expect(rule.status).toBe(204);
     try {
       const s = week('w4co', '2026-11-06T02:00:00Z', { A: 98, B: 100, C: 100 });
+      // The rules live in Dataverse now (the first run put the config's there): a config that still holds others is refused.
+      await expect(reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out-refused'), target: new DataverseTarget(client(), api) }))
+        .rejects.toThrow(/thresholds: the config holds threshold rules and Dataverse holds others[\s\S]*strict warehouse 11 \(warehouse 11\): quantity 1/);
+      delete (s.config as { thresholds?: unknown }).thresholds;
       const { summary } = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out'), target: new DataverseTarget(client(), api) });
-      expect(summary.rules).toEqual({ source: 'target', names: ['strict warehouse 11'] });
-      expect(summary.classifications.Material).toBe(1); // 2 units: immaterial under the config's 5, material under the target's 1
-      expect((await runRow(summary.runId)).ibal_rulesused).toBe('Active threshold rules in Dataverse: strict warehouse 11');
+      expect(summary.rules).toMatchObject({ source: 'target', names: ['default', 'strict warehouse 11'] });
+      expect(summary.classifications.Material).toBe(1); // 2 units: immaterial under the default's 5, material under warehouse 11's 1
+      expect((await runRow(summary.runId)).ibal_rulesused).toBe('The active threshold rules in Dataverse:\n• default: quantity 5, percent 10, value 250\n• strict warehouse 11 (warehouse 11): quantity 1');
     } finally {
       await fetch(rule.headers.get('OData-EntityId')!, { method: 'DELETE', headers: asAdmin() });
     }

@@ -286,6 +286,10 @@ describe('rules and values from and for Dataverse (issue 12.5, 12.12)', () => {
   });
 
   it('applies an active threshold rule scoped by item group', async () => {
+    // Finance's rules in the app replace what earlier runs seeded.
+    for (const existing of (await (await fetch(`${api}ibal_thresholdrules?$select=ibal_name`, { headers: asAdmin() })).json() as { value: Array<{ ibal_thresholdruleid: string }> }).value) {
+      await fetch(`${api}ibal_thresholdrules(${existing.ibal_thresholdruleid})`, { method: 'DELETE', headers: asAdmin() });
+    }
     const rule = await fetch(`${api}ibal_thresholdrules`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...asAdmin() },
       body: JSON.stringify({ ibal_name: 'audio', ibal_scopeitemgroup: 'AUDIO', ibal_quantitylimit: 1 }) });
     const fallback = await fetch(`${api}ibal_thresholdrules`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...asAdmin() },
@@ -295,6 +299,7 @@ describe('rules and values from and for Dataverse (issue 12.5, 12.12)', () => {
       s.wms([wmsRow('I0000', 'DAL1', 8), wmsRow('I0001', 'DAL1', 8)]);
       (s.config.d365 as Record<string, unknown>).items = { path: 'items.csv', columns: { item: 'ItemNumber', itemGroup: 'ItemGroupId' } };
       s.file('items.csv', csv(['ItemNumber', 'ItemGroupId'], [['I0000', 'AUDIO'], ['I0001', 'VIDEO']]));
+      delete (s.config as { thresholds?: unknown }).thresholds;
       expect((await startIbal(s).exited).code).toBe(0);
       const run = await runRow('g1co-20261106T020000Z');
       const rows = (await rowsOf(run.ibal_snapshotrunid)).value as Array<Record<string, unknown>>;

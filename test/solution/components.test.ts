@@ -81,23 +81,26 @@ describe('the command bar and its built script', () => {
   const sandbox: { InventoryBalance?: Record<string, Record<string, unknown>> } = {};
   runInNewContext(readFileSync(join(root, 'out', 'webresources', 'scripts', 'commands.js'), 'utf8'), sandbox);
 
-  it('offers the seven review commands on the home grid and on the run form subgrid', () => {
+  it('offers the seven review commands, the count sheets and the export on the home grid and on the run form subgrid', () => {
     const buttons = list(ribbon.CustomActions.CustomAction).map((a: Xml) => [a.Location.split('.')[1], a.CommandUIDefinition.Button.Command]);
     for (const grid of ['HomepageGrid', 'SubGrid']) {
       expect(buttons.filter(([where]) => where === grid).map(([, command]) => command)).toEqual(commands.map((c: Xml) => c.Id));
     }
-    expect(commands).toHaveLength(7);
+    expect(commands).toHaveLength(11);
   });
 
   it('calls functions the built script defines, from a web resource the solution packs, with the selected ids', () => {
-    const calls = [...commands.map((c: Xml) => c.Actions.JavaScriptFunction), ...rules.filter((r: Xml) => r.CustomRule).map((r: Xml) => r.CustomRule)];
+    // A command may load a library first (sheets.js, with the no-op isNaN) before calling its own function.
+    const functions = commands.flatMap((c: Xml) => list(c.Actions.JavaScriptFunction));
+    for (const loader of functions.filter((f: Xml) => f.FunctionName === 'isNaN')) expect(packedResources).toContain(loader.Library.replace('$webresource:', ''));
+    const calls = [...functions.filter((f: Xml) => f.FunctionName !== 'isNaN'), ...rules.filter((r: Xml) => r.CustomRule).map((r: Xml) => r.CustomRule)];
     for (const call of calls) {
       expect(packedResources).toContain(call.Library.replace('$webresource:', ''));
       const [namespace, object, name] = call.FunctionName.split('.');
       expect(typeof sandbox.InventoryBalance?.[object]?.[name]).toBe('function');
       expect(namespace).toBe('InventoryBalance');
     }
-    for (const command of commands) expect(list(command.Actions.JavaScriptFunction.CrmParameter).map((p: Xml) => p.Value)).toContain('SelectedControlSelectedItemIds');
+    for (const command of commands) expect(list(list(command.Actions.JavaScriptFunction).at(-1).CrmParameter).map((p: Xml) => p.Value)).toContain('SelectedControlSelectedItemIds');
     expect(packedResources).toEqual(expect.arrayContaining(['ibal_/pages/review.html', 'ibal_/pages/review.js']));
   });
 

@@ -210,7 +210,7 @@ describe('views and forms', () => {
 
   it('puts every discrepancy column on its form, grouped in the four sections', () => {
     const form = entityOf(discrepancy).FormXml.forms.systemform.form;
-    const sections = list(form.tabs.tab.columns.column.sections.section);
+    const sections = list(list(form.tabs.tab)[0].columns.column.sections.section);
     expect(sections.map((s: Xml) => english(s.labels.label))).toEqual(['Key', 'Quantities', 'Review', 'Inventory Visibility']);
     const onForm = new Set((JSON.stringify(form).match(/"datafieldname":"([^"]+)"/g) ?? []).map((f) => f.split(':')[1]!.replace(/"/g, '')));
     const missing = allColumns(discrepancy).map((c) => c.logicalName).filter((n) => !onForm.has(n));
@@ -271,7 +271,8 @@ describe('app and column security', () => {
     for (const id of roleIds) expect(mapped).toContain(id);
     const viewIds = TABLES.flatMap((t) => list(entityOf(t).SavedQueries.savedqueries.savedquery).map((v: Xml) => v.savedqueryid));
     expect(components.filter((c: Xml) => c.type === '26').map((c: Xml) => c.id).sort()).toEqual(viewIds.sort());
-    const formIds = TABLES.flatMap((t) => list(entityOf(t).FormXml.forms.systemform).map((f: Xml) => f.formid));
+    const formIds = [...TABLES.flatMap((t) => list(entityOf(t).FormXml.forms.systemform).map((f: Xml) => f.formid)),
+      ...list(customizations.Dashboards.Dashboard).map((d: Xml) => d.FormId)];
     expect(components.filter((c: Xml) => c.type === '60').map((c: Xml) => c.id).sort()).toEqual(formIds.sort());
   });
 
@@ -283,11 +284,12 @@ describe('app and column security', () => {
     for (const target of targets) expect(inApp.has(target)).toBe(true);
   });
 
-  it('navigates to Snapshot runs, Discrepancies, Posting batches and Threshold rules', () => {
+  it('navigates to the finance dashboard, Snapshot runs, Discrepancies, Posting batches and Threshold rules', () => {
     const siteMap = customizations.AppModuleSiteMaps.AppModuleSiteMap.SiteMap;
     const subAreas = list(siteMap.Area.Group).flatMap((g: Xml) => list(g.SubArea));
-    expect(subAreas.map((s: Xml) => english(s.Titles.Title))).toEqual(['Snapshot runs', 'Discrepancies', 'Posting batches', 'Review requests', 'Threshold rules']);
-    expect(subAreas.map((s: Xml) => s.Entity).sort()).toEqual(TABLES.map((t) => t.logicalName).sort());
+    expect(subAreas.map((s: Xml) => english(s.Titles.Title))).toEqual(['Finance dashboard', 'Snapshot runs', 'Discrepancies', 'Posting batches', 'Review requests', 'Threshold rules']);
+    expect(subAreas.filter((s: Xml) => s.Entity).map((s: Xml) => s.Entity).sort()).toEqual(TABLES.map((t) => t.logicalName).sort());
+    expect(subAreas[0].DefaultDashboard).toBe(String(list(customizations.Dashboards.Dashboard)[0].FormId).replace(/[{}]/g, ''));
   });
 });
 
@@ -308,7 +310,8 @@ describe('environment variables', () => {
 describe('charts', () => {
   it('chart material count and value per run, and discrepancies by reason code, over existing columns', () => {
     const charts = TABLES.flatMap((t) => list(entityOf(t).Visualizations?.visualization).map((v: Xml) => ({ table: t, v })));
-    expect(charts.map(({ v }) => english(v.LocalizedNames.LocalizedName)).sort()).toEqual(['Discrepancies by reason', 'Material differences per run']);
+    expect(charts.map(({ v }) => english(v.LocalizedNames.LocalizedName)).sort())
+      .toEqual(['Discrepancies by reason', 'Material differences per run', 'Material value by warehouse', 'Open lines by run (age)', 'Value by likely cause']);
     for (const { table, v } of charts) {
       const attributes = list(v.datadescription.datadefinition.fetchcollection.fetch.entity.attribute);
       for (const a of attributes) expect(columnNamesOf(table).has(a.name)).toBe(true);

@@ -40,7 +40,8 @@ const braced = (id: string) => `{${id.toUpperCase()}}`;
 
 it('takes lines from New to Synced through review requests: counts, approvals, refusals explained, one posting batch, IV status', async () => {
   const { ids } = await loop.seed([{ item: 'A1', d365Qty: 100, wmsQty: 95 }, { item: 'A2', d365Qty: 100, wmsQty: 95 }, { item: 'A3', d365Qty: 100, wmsQty: 95 },
-    { item: 'A4', d365Qty: 100, wmsQty: 95 }, { item: 'BIG', d365Qty: 100, wmsQty: 95, unitCost: 1000 }, { item: 'T1', d365Qty: 100, wmsQty: 95, classification: 'Timing' }]);
+    { item: 'A4', d365Qty: 100, wmsQty: 95 }, { item: 'BIG', d365Qty: 100, wmsQty: 95, unitCost: 1000 }, { item: 'T1', d365Qty: 100, wmsQty: 95, classification: 'Timing' },
+    { item: 'A5', d365Qty: 100, wmsQty: 95 }]);
 
   let session = signInAs(REVIEWER, () => undefined);
   expect([commands.canRequestCount(), commands.canRecordCount(), commands.canExplain()]).toEqual([true, true, true]);
@@ -50,16 +51,21 @@ it('takes lines from New to Synced through review requests: counts, approvals, r
   expect(session.progress[0]).toBe('Sending the request to the review service…');
   expect(session.refreshed).toBe(1);
 
-  session = signInAs(REVIEWER, (request) => (request.kind === 'recordCount' ? { kind: 'recordCount', counts: { [ids.A1!]: 96, [ids.A2!]: 98, [ids.A3!]: 100, [ids.BIG!]: 90 } } : undefined));
-  await commands.recordCount([ids.A1!, ids.A2!, ids.A3!, ids.BIG!, ids.A4!], grid(session));
+  session = signInAs(REVIEWER, (request) => (request.kind === 'recordCount' ? { kind: 'recordCount', counts: { [ids.A1!]: 96, [ids.A2!]: 98, [ids.A3!]: 97, [ids.BIG!]: 90, [ids.A5!]: 100 } } : undefined));
+  await commands.recordCount([ids.A1!, ids.A2!, ids.A3!, ids.BIG!, ids.A4!, ids.A5!], grid(session));
   expect(session.dialogs[0]).toMatchObject({ kind: 'recordCount', rows: expect.arrayContaining([expect.objectContaining({ name: 'A1 / 11', d365Qty: 100 })]) });
-  expect(session.alerts.at(-1)).toContain('4 discrepancies count recorded.');
+  expect(session.alerts.at(-1)).toContain('5 discrepancies count recorded.');
+  // A5 was counted as D365 holds it: nothing to correct, closed, never approvable or posted.
+  expect(session.alerts.at(-1)).toContain('1 count matched D365 and closed its line as explained: nothing will be posted for it.');
+  expect(await loop.statusOf(ids.A5!)).toBe('Explained');
+  expect((await loop.discrepancy(ids.A5!)).ibal_comment).toContain('Explained — count matched');
   expect(session.alerts.at(-1)).toContain('A4 / 11: No counted quantity was entered for it.');
 
   session = signInAs(APPROVER, (request) => (request.kind === 'approve' ? { kind: 'approve', reasonCode: 'Shrink', comment: '' } : undefined));
   expect([commands.canApprove(), commands.canPost()]).toEqual([true, true]);
   await commands.approve([ids.A1!, ids.A2!, ids.A4!, ids.BIG!], grid(session));
-  expect(session.dialogs[0]).toMatchObject({ kind: 'approve', lines: 4, confirmAboveValue: 1000 });
+  // A4 was never counted: the dialog asks about the three that can be approved and names the one it leaves alone.
+  expect(session.dialogs[0]).toMatchObject({ kind: 'approve', lines: 3, confirmAboveValue: 1000, note: expect.stringContaining('1 selected line is left as it is (1 New and Material)') });
   const approved = session.alerts.at(-1)!;
   expect(approved).toContain('2 discrepancies approved.');
   expect(approved).toContain('A4 / 11: Cannot approve a discrepancy that is New: only from Counted.');
@@ -73,7 +79,7 @@ it('takes lines from New to Synced through review requests: counts, approvals, r
   session = signInAs(REVIEWER, (request) => (request.kind === 'explain' ? { kind: 'explain', reasonCode: 'Timing', comment: 'In transit' } : undefined));
   await commands.markExplained([ids.T1!, ids.A4!], grid(session));
   expect(session.alerts.at(-1)).toContain('1 discrepancy closed as explained.');
-  expect(session.alerts.at(-1)).toContain('A4 / 11: Only Timing or Immaterial differences can be closed as explained; this one is Material.');
+  expect(session.alerts.at(-1)).toContain('A4 / 11: Only Timing or Immaterial differences are closed as explained; a Material one is counted');
 
   // Finance sees the whole impact first; the service posts exactly those lines, once.
   session = signInAs(APPROVER, (request) => (request.kind === 'confirmPost' ? { kind: 'confirmPost', confirmed: true } : undefined));
@@ -84,10 +90,10 @@ it('takes lines from New to Synced through review requests: counts, approvals, r
 
   session = signInAs(APPROVER, () => undefined);
   await commands.refreshIvStatus([ids.A1!, ids.A2!], grid(session));
-  expect(session.alerts.at(-1)).toContain('IV has not created and posted their D365 journal yet');
+  expect(session.alerts.at(-1)).toContain('Of 2 posted lines: 2 lines still waiting for IV to create and post the D365 journal.');
   await loop.iv.advance(120);
   await commands.refreshIvStatus([ids.A1!, ids.A2!], grid(session));
-  expect(session.alerts.at(-1)).toBe('2 discrepancies updated from Inventory Visibility.');
+  expect(session.alerts.at(-1)).toBe('2 discrepancies updated from Inventory Visibility.\nOf 2 posted lines: 2 lines synced to D365.');
   expect(await loop.statusOf(ids.A2!)).toBe('Synced');
 });
 

@@ -39,6 +39,14 @@ it('records only the counts entered, refusing a negative one', () => {
   expect(answer()).toEqual({ kind: 'recordCount', counts: { a: 96.5 } });
 });
 
+it('opens the record count dialog on its first count, closes on Esc as Cancel does, and names the lines it leaves alone', () => {
+  show({ kind: 'recordCount', rows: [{ id: 'a', name: 'A1 / 11', d365Qty: 100, countedQty: null }], note: '1 selected line is left as it is (1 Approved)' });
+  expect(screen.getByLabelText('Counted quantity of A1 / 11')).toHaveFocus();
+  expect(screen.getByText('1 selected line is left as it is (1 Approved)')).toBeInTheDocument();
+  fireEvent.keyDown(window, { key: 'Escape' });
+  expect(closed).toEqual([undefined]);
+});
+
 it('shows finance the whole impact by warehouse and reason before posting, and Cancel answers nothing', () => {
   const impact = (lines: number, quantity: number, absoluteValue: number, netValue: number) => ({ lines, quantity, absoluteValue, netValue });
   show({ kind: 'confirmPost', total: impact(3, -5, 70, -30), byWarehouse: { 11: impact(2, -6, 60, -60), 24: impact(1, 1, 10, 10) }, byReason: { Shrink: impact(3, -5, 70, -30) } });

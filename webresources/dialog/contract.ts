@@ -10,10 +10,10 @@ import type { Impact } from '../../core/corrections.js';
 export const DIALOG_PAGE = 'ibal_/pages/review.html';
 
 export type DialogRequest =
-  | { kind: 'recordCount'; rows: Array<{ id: string; name: string; d365Qty: number; countedQty: number | null }> }
-  | { kind: 'approve'; lines: number; correctionValue: number; confirmAboveValue: number }
-  | { kind: 'reject'; lines: number }
-  | { kind: 'explain'; lines: number }
+  | { kind: 'recordCount'; rows: Array<{ id: string; name: string; d365Qty: number; countedQty: number | null; unit?: string | undefined }>; note?: string | undefined }
+  | { kind: 'approve'; lines: number; correctionValue: number; confirmAboveValue: number; note?: string | undefined }
+  | { kind: 'reject'; lines: number; note?: string | undefined; commentRequired?: boolean | undefined }
+  | { kind: 'explain'; lines: number; note?: string | undefined; commentRequired?: boolean | undefined }
   | { kind: 'confirmPost'; total: Impact; byWarehouse: Record<string, Impact>; byReason: Record<string, Impact>;
     /** Where the corrections go (ibal_PostingPath), so the confirmation names it. */
     path?: 'iv' | 'd365-journal'; journalType?: 'adjustment' | 'counting' };

@@ -45,6 +45,14 @@ table { border-collapse: collapse; width: 100%; }
 th { font-weight: ${t.fontWeightSemibold}; text-align: left; }
 th, td { padding: ${t.spacingVerticalXS} ${t.spacingHorizontalS}; border-bottom: ${t.strokeWidthThin} solid ${t.colorNeutralStroke2}; }
 .number { text-align: right; font-variant-numeric: tabular-nums; }
+.note { background: ${t.colorPaletteYellowBackground1}; border: ${t.strokeWidthThin} solid ${t.colorPaletteYellowBorder1}; border-radius: ${t.borderRadiusMedium};
+  padding: ${t.spacingVerticalS} ${t.spacingHorizontalM}; }
+/* The counts table fits the dialog: names truncate, the quantity and the input keep their width. */
+table.counts { table-layout: fixed; }
+table.counts td:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table.counts th:nth-child(2) { width: 120px; }
+table.counts th:nth-child(3) { width: 140px; }
+table.counts input { width: 120px; min-width: 0; }
 .negative { color: ${t.colorPaletteRedForeground1}; }
 `;
 
@@ -80,9 +88,10 @@ function field(label: string, control: HTMLElement, options: { required?: boolea
     control, ...(hint ? [hint] : []));
 }
 
-function table(label: string, head: string[], numberColumns: number[], rows: Array<Array<string | HTMLElement>>, negative: (row: number, column: number) => boolean = () => false): HTMLTableElement {
+function table(label: string, head: string[], numberColumns: number[], rows: Array<Array<string | HTMLElement>>, negative: (row: number, column: number) => boolean = () => false,
+  className = ''): HTMLTableElement {
   const cellClass = (column: number) => (numberColumns.includes(column) ? 'number' : '');
-  return el('table', { 'aria-label': label },
+  return el('table', { 'aria-label': label, class: className },
     el('thead', {}, el('tr', {}, ...head.map((h, c) => el('th', { class: cellClass(c) }, h)))),
     el('tbody', {}, ...rows.map((cells, r) => el('tr', {}, ...cells.map((cell, c) => el('td', { class: [cellClass(c), negative(r, c) ? 'negative' : ''].join(' ').trim() }, cell))))));
 }
@@ -117,7 +126,7 @@ export function renderReviewDialog(root: HTMLElement, request: DialogRequest): v
       };
       action = 'Record counts';
       body.push(table('Counted quantities', ['Discrepancy', 'D365 quantity', 'Counted'], [1],
-        request.rows.map((r, i) => [r.name, quantity(r.d365Qty), counted[i]!.input])));
+        request.rows.map((r, i) => [el('span', { title: r.name }, r.name), `${quantity(r.d365Qty)}${r.unit ? ` ${r.unit}` : ''}`, counted[i]!.input]), undefined, 'counts'));
       inputs.push(...counted.map((c) => c.input));
       break;
     }
@@ -138,15 +147,17 @@ export function renderReviewDialog(root: HTMLElement, request: DialogRequest): v
     case 'reject':
     case 'explain': {
       const kind = request.kind;
+      const commentRequired = kind === 'reject' || request.commentRequired === true;
       const reason = reasonPicker(false);
       const comment = el('textarea');
       result = () => {
-        if (kind === 'reject' && comment.value.trim() === '') return undefined;
+        if (commentRequired && comment.value.trim() === '') return undefined;
         const reasonCode = reason.value();
         return { kind, ...(reasonCode ? { reasonCode } : {}), comment: comment.value };
       };
       action = kind === 'reject' ? `Reject ${request.lines.toLocaleString()}` : `Mark ${request.lines.toLocaleString()} explained`;
-      body.push(reason.element, field('Comment', comment, { required: kind === 'reject', ...(kind === 'reject' ? { hint: 'Say why, for the controller who counted.' } : {}) }));
+      const hint = kind === 'reject' ? 'Say why, for the controller who counted.' : commentRequired ? 'Say how D365 was corrected for the lines whose journal failed.' : undefined;
+      body.push(reason.element, field('Comment', comment, { required: commentRequired, ...(hint ? { hint } : {}) }));
       inputs.push(reason.select, comment);
       break;
     }
@@ -169,8 +180,14 @@ export function renderReviewDialog(root: HTMLElement, request: DialogRequest): v
   cancel.addEventListener('click', () => close(undefined));
   offer();
   if (!document.getElementById('review-dialog-style')) document.head.append(el('style', { id: 'review-dialog-style' }, STYLE));
-  root.replaceChildren(el('div', { class: 'page' }, el('div', { class: 'body' }, ...body), el('div', { class: 'footer' }, primary, cancel)));
+  // The lines the command leaves alone are named before anything is asked.
+  const note = 'note' in request && request.note ? [el('div', { class: 'note', role: 'note' }, request.note)] : [];
+  root.replaceChildren(el('div', { class: 'page' }, el('div', { class: 'body' }, ...note, ...body), el('div', { class: 'footer' }, primary, cancel)));
+  // Esc closes the dialog as Cancel does (the page runs in its own frame, where the host's Esc does not reach).
+  if (!escListening) { escListening = true; window.addEventListener('keydown', (event) => { if (event.key === 'Escape') close(undefined); }); }
+  inputs[0]?.focus();
 }
+let escListening = false;
 
 /** The request comes in the page's `data` query parameter, as navigateTo passes it. */
 export function requestFromLocation(search: string): DialogRequest {

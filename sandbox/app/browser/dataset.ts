@@ -74,13 +74,18 @@ export class ViewDataset {
     return [...doc.querySelectorAll('entity > order')].map((o) => ({ name: o.getAttribute('attribute') ?? '', sortDirection: o.getAttribute('descending') === 'true' ? 1 : 0 }));
   }
 
-  /** The view's fetchxml with the dataset's page, sort and added columns. */
-  fetchXml(page: number): string {
+  /**
+   * The view's fetchxml with the dataset's page, sort, filter and added columns; `wholeView`: without paging, as a
+   * grid control's getFetchXml() gives it (the query of everything the grid shows).
+   */
+  fetchXml(page: number, options: { wholeView?: boolean } = {}): string {
     const doc = new DOMParser().parseFromString(this.view.fetchXml, 'application/xml');
     const fetch = doc.documentElement;
     const entity = fetch.querySelector('entity')!;
-    fetch.setAttribute('count', String(PAGE_SIZE));
-    fetch.setAttribute('page', String(page));
+    if (!options.wholeView) {
+      fetch.setAttribute('count', String(PAGE_SIZE));
+      fetch.setAttribute('page', String(page));
+    }
     for (const order of [...entity.querySelectorAll(':scope > order')]) order.remove();
     const firstChild = entity.querySelector(':scope > filter, :scope > link-entity');
     for (const s of this.sort) {
@@ -101,17 +106,17 @@ export class ViewDataset {
     return new XMLSerializer().serializeToString(doc);
   }
 
-  /** The dataset's filter as FetchXML, added to the view's own as the platform does (Equal, NotEqual and Null conditions). */
+  /** The dataset's filter as FetchXML, added to the view's own as the platform does (Equal, NotEqual, Like, NotLike, Null, NotNull). */
   private filterElement(doc: Document, expression: ComponentFramework.PropertyHelper.DataSetApi.FilterExpression): Element {
     const filter = doc.createElement('filter');
     filter.setAttribute('type', expression.filterOperator === 1 ? 'or' : 'and');
     for (const c of expression.conditions) {
       const condition = doc.createElement('condition');
       condition.setAttribute('attribute', c.attributeName);
-      const operator = ({ 0: 'eq', 1: 'ne', 12: 'null' } as Record<number, string>)[c.conditionOperator];
+      const operator = ({ 0: 'eq', 1: 'ne', 6: 'like', 7: 'not-like', 12: 'null', 13: 'not-null' } as Record<number, string>)[c.conditionOperator];
       if (operator === undefined) throw new Error(`the sandbox dataset does not filter with condition operator ${c.conditionOperator}`);
       condition.setAttribute('operator', operator);
-      if (operator !== 'null') condition.setAttribute('value', String(c.value));
+      if (operator !== 'null' && operator !== 'not-null') condition.setAttribute('value', String(c.value));
       filter.appendChild(condition);
     }
     for (const child of expression.filters ?? []) filter.appendChild(this.filterElement(doc, child));

@@ -7,12 +7,13 @@ import * as React from 'react';
 import * as ReactDOM from 'react-dom';
 import * as Fluent from '@fluentui/react-components';
 import {
-  Button, Dialog, DialogActions, Link, DialogBody, DialogContent, DialogSurface, DialogTitle, Dropdown, FluentProvider, Option, Spinner, Switch, Table, TableBody,
+  Button, Dialog, DialogActions, Link, DialogBody, DialogContent, DialogSurface, DialogTitle, Dropdown, FluentProvider, Option, Spinner, Switch, Tab, TabList, Table, TableBody,
   TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, makeStyles, tokens, webLightTheme,
 } from '@fluentui/react-components';
-import type { AppModel, AppTable } from '../model.js';
+import type { AppFormCell, AppModel, AppTable } from '../model.js';
 import { FORMATTED, formattedValue, ViewDataset } from './dataset.js';
 import { TrendCharts, type TrendPoint } from './trend.js';
+import { DashboardPage } from './dashboard.js';
 import { sandboxXrm, type SandboxUserInfo, type ShellUi } from './xrm.js';
 
 /** The product roles a user holds, shortly: "Reviewer", "Approver". */
@@ -42,6 +43,13 @@ const useStyles = makeStyles({
   frame: { border: 'none', width: '100%', height: '100%' },
   alertText: { whiteSpace: 'pre-wrap' },
   number: { textAlign: 'right' },
+  numberHeader: { '& > *': { justifyContent: 'flex-end', width: '100%' } },
+  truncate: { display: 'block', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' },
+  inlineLink: { display: 'inline', whiteSpace: 'nowrap' },
+  formContent: { maxHeight: '70vh', overflowY: 'auto', display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  formSection: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  panel: { border: 'none', width: '100%' },
+  related: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS },
 });
 
 function loadScript(src: string): Promise<void> {
@@ -66,29 +74,49 @@ async function loadControl(): Promise<new () => Control> {
   return registered;
 }
 
+const libraries = new Map<string, Promise<void>>();
+const loadLibrary = (name: string): Promise<void> => {
+  let loaded = libraries.get(name);
+  if (!loaded) { loaded = loadScript(`/webresources/${name}`); libraries.set(name, loaded); }
+  return loaded;
+};
+
 function commandFunction(name: string): ((...args: unknown[]) => unknown) | undefined {
   let target: unknown = window;
   for (const part of name.split('.')) target = (target as Record<string, unknown> | undefined)?.[part];
   return typeof target === 'function' ? target as (...args: unknown[]) => unknown : undefined;
 }
 
-function SimpleGrid({ host, onOpen }: { host: ViewDataset; onOpen: (id: string) => void }) {
+/**
+ * A read-only grid of a view: the view's columns at the view's widths (a fixed layout, so long values truncate with
+ * their full text on hover instead of running into the next column), a row action where the table has one.
+ */
+function SimpleGrid({ host, onOpen, action }: { host: ViewDataset; onOpen: (id: string) => void; action?: { label: (id: string) => string; run: (id: string) => void } | undefined }) {
   const styles = useStyles();
   const dataset = host.dataset;
   const columns = dataset.columns.filter((c) => c.order >= 0);
+  const width = columns.reduce((sum, c) => sum + (c.visualSizeFactor || 100), action ? 150 : 0);
   return (
-    <div className={styles.surface}>
-      <Table size="small" aria-label={host.view.name}>
-        <TableHeader><TableRow>{columns.map((c) => <TableHeaderCell key={c.name}>{c.displayName}</TableHeaderCell>)}</TableRow></TableHeader>
+    <div className={styles.surface} style={{ overflowX: 'auto' }}>
+      <Table size="small" aria-label={host.view.name} style={{ tableLayout: 'fixed', minWidth: `${width}px`, width: '100%' }}>
+        <TableHeader><TableRow>{columns.flatMap((c, i) => [(
+          <TableHeaderCell key={c.name} style={{ width: `${c.visualSizeFactor || 100}px` }} className={/Whole|Decimal/.test(c.dataType) ? styles.numberHeader : undefined}>
+            <span className={styles.truncate} title={c.displayName}>{c.displayName}</span></TableHeaderCell>),
+          ...(i === 0 && action ? [<TableHeaderCell key="related" style={{ width: '170px' }}><span className={styles.truncate}>Related</span></TableHeaderCell>] : [])])}
+</TableRow></TableHeader>
         <TableBody>
           {dataset.sortedRecordIds.map((id) => (
             <TableRow key={id} onDoubleClick={() => onOpen(id)}>
-              {columns.map((c, i) => (
-                <TableCell key={c.name} className={/Whole|Decimal/.test(c.dataType) ? styles.number : undefined}>
-                  {i === 0 ? <Link as="button" onClick={() => onOpen(id)}>{dataset.records[id]!.getFormattedValue(c.name)}</Link>
-                    : dataset.records[id]!.getFormattedValue(c.name)}
-                </TableCell>
-              ))}
+              {columns.flatMap((c, i) => {
+                const text = dataset.records[id]!.getFormattedValue(c.name);
+                return [
+                  <TableCell key={c.name} className={/Whole|Decimal/.test(c.dataType) ? styles.number : undefined}>
+                    <span className={styles.truncate} title={text}>{i === 0 ? <Link as="button" className={styles.inlineLink} onClick={() => onOpen(id)}>{text}</Link> : text}</span>
+                  </TableCell>,
+                  ...(i === 0 && action ? [<TableCell key="related"><span className={styles.truncate}>
+                    <Link as="button" className={styles.inlineLink} onClick={() => action.run(id)}>{action.label(id)}</Link></span></TableCell>] : []),
+                ];
+              })}
             </TableRow>
           ))}
         </TableBody>
@@ -114,23 +142,65 @@ async function trendPoints(webApi: Xrm.WebApi): Promise<TrendPoint[]> {
   });
 }
 
-function RecordForm({ table, row, onClose }: { table: AppTable; row: Row; onClose: () => void }) {
+/** A subgrid on a form: the view's rows whose lookup points at the record (the relationship's), read-only. */
+function FormSubgrid({ cell, model, xrm, recordId }: { cell: Extract<AppFormCell, { kind: 'subgrid' }>; model: ShellModel; xrm: typeof Xrm; recordId: string }) {
+  const [, setVersion] = React.useState(0);
+  const target = model.tables[cell.targetEntity]!;
+  const view = target.viewsById[cell.viewId] ?? target.views[0]!;
+  const host = React.useMemo(() => {
+    const h = new ViewDataset(xrm.WebApi, target, view, { changed: () => setVersion((v) => v + 1), selectionChanged: () => undefined, open: () => undefined });
+    h.dataset.filtering.setFilter({ filterOperator: 0, conditions: [{ attributeName: cell.lookup, conditionOperator: 0, value: recordId }] } as never);
+    void h.load(1);
+    return h;
+  }, [target, view, recordId]);
+  return <div role="region" aria-label={cell.label}><SimpleGrid host={host} onOpen={() => undefined} /></div>;
+}
+
+/**
+ * A record's main form as the solution defines it (FormXml): tabs, sections, fields, subgrids of related rows and
+ * HTML web resources (passed the record's id and type, as PassParameters does). Read-only: users change data through
+ * the review commands.
+ */
+function RecordForm({ table, row, model, xrm, onClose }: { table: AppTable; row: Row; model: ShellModel; xrm: typeof Xrm; onClose: () => void }) {
   const styles = useStyles();
   const names = Object.keys(table.columns);
   const show = (name: string): string => formattedValue(table, row, name);
+  const id = String(row[table.primaryId]);
+  const [tab, setTab] = React.useState(0);
+  const fields = (list: string[]) => (
+    <Table size="extra-small" aria-label={`${table.displayName} fields`}>
+      <TableBody>
+        {list.filter((n) => show(n) !== '').map((n) => (
+          <TableRow key={n}><TableCell style={{ width: '220px' }}>{table.columns[n]?.displayName ?? n}</TableCell><TableCell className={styles.alertText}>{show(n)}</TableCell></TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+  const form = table.form;
+  const tabs = form?.tabs ?? [];
+  const current = tabs[tab];
   return (
     <Dialog open onOpenChange={(_, data) => { if (!data.open) onClose(); }}>
-      <DialogSurface style={{ maxWidth: '760px' }}>
+      <DialogSurface style={{ maxWidth: '980px', width: '92vw' }}>
         <DialogBody>
           <DialogTitle>{table.displayName}: {show(names[0]!)}</DialogTitle>
-          <DialogContent>
-            <Table size="extra-small" aria-label={`${table.displayName} fields`}>
-              <TableBody>
-                {names.filter((n) => show(n) !== '').map((n) => (
-                  <TableRow key={n}><TableCell>{table.columns[n]!.displayName}</TableCell><TableCell className={styles.alertText}>{show(n)}</TableCell></TableRow>
-                ))}
-              </TableBody>
-            </Table>
+          <DialogContent className={styles.formContent}>
+            {!form ? fields(names) : <>
+              {tabs.length > 1 ? <TabList selectedValue={tab} onTabSelect={(_, data) => setTab(Number(data.value))}>
+                {tabs.map((t, i) => <Tab key={t.label} value={i}>{t.label}</Tab>)}</TabList> : null}
+              {current?.sections.map((section) => (
+                <section key={section.label} className={styles.formSection} aria-label={section.label}>
+                  <Text weight="semibold">{section.label}</Text>
+                  {fields(section.cells.filter((c): c is { kind: 'field'; name: string } => c.kind === 'field').map((c) => c.name))}
+                  {section.cells.map((cell) => (cell.kind === 'subgrid'
+                    ? <FormSubgrid key={`${cell.label}-${tab}`} cell={cell} model={model} xrm={xrm} recordId={id} />
+                    : cell.kind === 'webresource'
+                      ? <iframe key={`${cell.name}-${cell.data}`} title={cell.label} className={styles.panel} style={{ height: `${cell.rows * 34}px` }}
+                        src={`/webresources/${cell.name}?id=${encodeURIComponent(`{${id.toUpperCase()}}`)}&typename=${table.logicalName}&data=${encodeURIComponent(cell.data)}`} />
+                      : null))}
+                </section>
+              ))}
+            </>}
           </DialogContent>
           <DialogActions><Button appearance="primary" onClick={onClose}>Close</Button></DialogActions>
         </DialogBody>
@@ -144,6 +214,8 @@ function App({ model }: { model: ShellModel }) {
   const [userId, setUserId] = React.useState(model.users.find((u) => u.roles.some((r) => r.name === 'Inventory Balance Reviewer'))?.id ?? model.users[0]!.id);
   const user = model.users.find((u) => u.id === userId)!;
   const [entity, setEntity] = React.useState('ibal_discrepancy');
+  const [dashboardId, setDashboardId] = React.useState<string | undefined>(undefined);
+  const dashboard = dashboardId ? model.dashboards[dashboardId] : undefined;
   const table = model.tables[entity]!;
   const [viewId, setViewId] = React.useState(table.views[0]!.id);
   const view = table.views.find((v) => v.id === viewId) ?? table.views[0]!;
@@ -174,20 +246,36 @@ function App({ model }: { model: ShellModel }) {
     loadScript(`/webresources/${model.commands[0]?.library ?? 'ibal_/scripts/commands.js'}`).then(() => setCommandsReady(true), (e: Error) => setFailure(e.message));
   }, [model]);
 
+  // Focus goes back to where it was (the row, the command) when a form or dialog closes, not to the page body.
+  const returnFocus = React.useRef<HTMLElement | null>(null);
+  const restoreFocus = () => { const element = returnFocus.current; if (element?.isConnected) setTimeout(() => element.focus(), 0); };
   const openRecord = React.useCallback(async (id: string) => {
+    returnFocus.current = document.activeElement as HTMLElement | null;
     const row = await xrm.WebApi.retrieveRecord(table.logicalName, id) as Row;
     setRecord({ table, row });
   }, [xrm, table]);
 
+  // A run's discrepancies (its related grid): the view filtered on the run, through the dataset's filter as the
+  // platform filters a related grid, so the control's whole-view totals cover exactly those rows.
+  const [relatedRun, setRelatedRun] = React.useState<{ id: string; name: string } | undefined>(undefined);
   const host = React.useMemo(() => {
     setSelected([]);
     const h = new ViewDataset(xrm.WebApi, table, view, {
       changed: rerender, selectionChanged: (ids) => setSelected(ids), open: (reference) => { void openRecord(String((reference.id as unknown as { guid: string }).guid)); },
     });
+    if (relatedRun && table.logicalName === 'ibal_discrepancy') {
+      h.dataset.filtering.setFilter({ filterOperator: 0, conditions: [{ attributeName: 'ibal_run', conditionOperator: 0, value: relatedRun.id }] } as never);
+    }
     void h.load(1);
     void h.count();
     return h;
-  }, [table, view, xrm]);
+  }, [table, view, xrm, relatedRun]);
+  const showRunDiscrepancies = (runId: string) => {
+    const record = host.dataset.records[runId];
+    setRelatedRun({ id: runId, name: record?.getFormattedValue('ibal_name') ?? runId });
+    setEntity('ibal_discrepancy');
+    setViewId(model.tables.ibal_discrepancy!.views.find((v) => v.name === 'All discrepancies')?.id ?? model.tables.ibal_discrepancy!.views[0]!.id);
+  };
 
   React.useEffect(() => {
     if (entity === 'ibal_snapshotrun') trendPoints(xrm.WebApi).then(setTrend, (e: Error) => setFailure(e.message));
@@ -204,13 +292,14 @@ function App({ model }: { model: ShellModel }) {
       quantityLimit: { raw: Number(model.manifestDefaults.quantityLimit ?? 5) }, percentLimit: { raw: Number(model.manifestDefaults.percentLimit ?? 10) },
       valueLimit: { raw: Number(model.manifestDefaults.valueLimit ?? 250) }, highlightColumn: { raw: model.manifestDefaults.highlightColumn ?? 'ibal_classification' },
     },
-    mode: { trackContainerResize: () => undefined, allocatedWidth: window.innerWidth - 260, allocatedHeight: window.innerHeight - 150 },
+    mode: { trackContainerResize: () => undefined, allocatedWidth: window.innerWidth - 260, allocatedHeight: window.innerHeight - 175 },
     formatting: {
       formatDecimal: (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 6 }),
       formatCurrency: (v: number) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
       formatInteger: (v: number) => v.toLocaleString('en-US'),
     },
     resources: { getString: (key: string) => key },
+    webAPI: xrm.WebApi,
     userSettings: { userId: user.id, userName: user.fullname, languageId: 1033 },
   } as unknown as ComponentFramework.Context<Record<string, unknown>>;
   const initialized = React.useRef<Control | undefined>(undefined);
@@ -219,11 +308,41 @@ function App({ model }: { model: ShellModel }) {
     initialized.current = control;
   }
 
-  const commands = entity === 'ibal_discrepancy' && commandsReady ? model.commands.filter((c) => c.enableRules.every((rule) => commandFunction(rule)?.() === true)) : [];
-  const run = (functionName: string) => {
-    const fn = commandFunction(functionName);
-    if (fn) void Promise.resolve(fn(selected.map((id) => `{${id.toUpperCase()}}`), { refresh: () => host.dataset.refresh() }, undefined)).catch((e: Error) => setFailure(e.message));
+  // What the ribbon passes a function: the selected ids, the grid control, the primary control (the grid: no form here).
+  const gridControl = React.useMemo(() => ({ refresh: () => host.dataset.refresh(), getFetchXml: () => host.fetchXml(1, { wholeView: true }),
+    getEntityName: () => table.logicalName, getViewSelector: () => ({ getCurrentView: () => ({ entityType: 1039, id: `{${view.id}}`, name: view.name }) }) }), [host, table, view]);
+  const parameter = React.useCallback((name: string): unknown => {
+    if (name === 'SelectedControlSelectedItemIds') return selected.map((id) => `{${id.toUpperCase()}}`);
+    if (name === 'SelectedControl') return gridControl;
+    if (name === 'PrimaryControl') return gridControl;
+    return undefined;
+  }, [selected, gridControl]);
+  // Enable rules may answer with a promise (Unified Interface waits for it): the bar shows what they settle on.
+  const [commands, setCommands] = React.useState<AppModel['commands']>([]);
+  React.useEffect(() => {
+    if (entity !== 'ibal_discrepancy' || !commandsReady) { setCommands([]); return undefined; }
+    let current = true;
+    void Promise.all(model.commands.map(async (c) => ((await Promise.all(c.enableRules.map(async (rule) => {
+      const fn = commandFunction(rule.functionName);
+      try { return fn ? await fn(...rule.parameters.map(parameter)) === true : false; } catch { return false; }
+    }))).every(Boolean) ? [c] : []))).then((offered) => { if (current) setCommands(offered.flat()); });
+    return () => { current = false; };
+  }, [entity, commandsReady, model, parameter, userId]);
+  const run = async (command: AppModel['commands'][number]) => {
+    // The libraries the command's actions name are loaded first, as the ribbon loads them.
+    for (const library of command.libraries.filter((l) => l !== command.library)) await loadLibrary(library);
+    const fn = commandFunction(command.functionName);
+    // Focus goes back where it was when the command's dialogs close, as in a model-driven app.
+    const focused = document.activeElement as HTMLElement | null;
+    if (fn) {
+      void Promise.resolve(fn(...command.parameters.map(parameter))).catch((e: Error) => setFailure(e.message))
+        .finally(() => { if (focused?.isConnected) focused.focus(); });
+    }
   };
+  React.useEffect(() => {
+    // The fault switch shows what the IV stand-in is doing, also after a reload.
+    fetch('/sandbox/iv-faults').then((r) => r.json() as Promise<{ on: boolean }>).then((state) => setIvFaults(state.on), () => undefined);
+  }, []);
   const toggleFaults = async (on: boolean) => {
     setIvFaults(on);
     const response = await fetch('/sandbox/iv-faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ on }) });
@@ -246,16 +365,25 @@ function App({ model }: { model: ShellModel }) {
           <div key={group.group}>
             <div className={styles.group}>{group.group}</div>
             {group.items.map((item) => (
-              <Button key={item.id} className={styles.navItem} appearance={item.entity === entity ? 'secondary' : 'subtle'} aria-current={item.entity === entity ? 'page' : undefined}
-                onClick={() => { setEntity(item.entity); setViewId(model.tables[item.entity]!.views[0]!.id); }}>{item.title}</Button>
+              <Button key={item.id} className={styles.navItem} appearance={(item.dashboard ? item.dashboard === dashboardId : !dashboardId && item.entity === entity) ? 'secondary' : 'subtle'}
+                aria-current={(item.dashboard ? item.dashboard === dashboardId : !dashboardId && item.entity === entity) ? 'page' : undefined}
+                onClick={() => {
+                  setRelatedRun(undefined);
+                  if (item.dashboard) { setDashboardId(item.dashboard); return; }
+                  setDashboardId(undefined); setEntity(item.entity); setViewId(model.tables[item.entity]!.views[0]!.id);
+                }}>{item.title}</Button>
             ))}
           </div>
         ))}
       </nav>
       <main className={styles.main}>
+        {dashboard ? <>
+          <div className={styles.viewBar}><Text size={500} weight="semibold">{dashboard.name}</Text></div>
+          <div className={styles.content}><DashboardPage dashboard={dashboard} model={model} webApi={xrm.WebApi} /></div>
+        </> : <>
         <Toolbar className={styles.commandBar} aria-label="Command bar">
           {commands.map((c) => (
-            <ToolbarButton key={c.id} disabled={selected.length < c.minSelection} onClick={() => run(c.functionName)}>{c.label}</ToolbarButton>
+            <ToolbarButton key={c.id} disabled={selected.length < c.minSelection} onClick={() => { void run(c); }}>{c.label}</ToolbarButton>
           ))}
           <ToolbarButton onClick={() => host.dataset.refresh()}>Refresh</ToolbarButton>
         </Toolbar>
@@ -264,14 +392,18 @@ function App({ model }: { model: ShellModel }) {
           <Dropdown aria-label="View" value={view.name} selectedOptions={[view.id]} onOptionSelect={(_, data) => setViewId(String(data.optionValue))}>
             {table.views.map((v) => <Option key={v.id} value={v.id}>{v.name}</Option>)}
           </Dropdown>
+          {relatedRun && entity === 'ibal_discrepancy' ? <span className={styles.related}><Text>of run <b>{relatedRun.name}</b></Text>
+            <Link as="button" onClick={() => setRelatedRun(undefined)}>Show every run</Link></span> : null}
           {failure ? <Text style={{ color: tokens.colorPaletteRedForeground1 }}>{failure}</Text> : null}
         </div>
         <div className={styles.content}>
           {entity === 'ibal_snapshotrun' ? <TrendCharts points={trend} /> : null}
           {entity === 'ibal_discrepancy'
             ? (control ? <div className={styles.surface}>{control.updateView(context)}</div> : <Spinner label="Loading the grid…" />)
-            : <SimpleGrid host={host} onOpen={(id) => { void openRecord(id); }} />}
+            : <SimpleGrid host={host} onOpen={(id) => { void openRecord(id); }}
+              action={entity === 'ibal_snapshotrun' ? { label: (id) => `Discrepancies (${host.dataset.records[id]?.getFormattedValue('ibal_materialcount') ?? ''})`, run: showRunDiscrepancies } : undefined} />}
         </div>
+        </>}
       </main>
       {progress !== undefined ? <div className={styles.progress} role="progressbar" aria-label={progress}><div className={styles.progressBox}><Spinner label={progress} /></div></div> : null}
       {alert ? (
@@ -299,7 +431,7 @@ function App({ model }: { model: ShellModel }) {
           </DialogSurface>
         </Dialog>
       ) : null}
-      {record ? <RecordForm table={record.table} row={record.row} onClose={() => setRecord(undefined)} /> : null}
+      {record ? <RecordForm table={record.table} row={record.row} model={model} xrm={xrm} onClose={() => { setRecord(undefined); restoreFocus(); }} /> : null}
       {settingsOpen ? (
         <Dialog open onOpenChange={(_, data) => setSettingsOpen(data.open)}>
           <DialogSurface>

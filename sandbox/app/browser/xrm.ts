@@ -39,6 +39,17 @@ export function sandboxXrm(origin: string, user: SandboxUserInfo, ui: ShellUi): 
     },
     Navigation: {
       openAlertDialog: async (strings: Xrm.Navigation.AlertStrings) => { await ui.alert(strings.title ?? '', strings.text); return undefined; },
+      // A file the product hands the user: a download, as the browser does for Xrm.Navigation.openFile in a web client.
+      openFile: async (file: Xrm.Navigation.FileDetails) => {
+        const bytes = Uint8Array.from(atob(file.fileContent), (c) => c.charCodeAt(0));
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(new Blob([bytes], { type: file.mimeType }));
+        link.download = file.fileName;
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+      },
       navigateTo: async (page: { pageType: string; webresourceName?: string; data?: string }, options?: Xrm.Navigation.NavigationOptions) => {
         if (page.pageType !== 'webresource' || !page.webresourceName) throw new Error(`The sandbox opens web resource pages only, not ${page.pageType}`);
         const url = `${origin}/webresources/${page.webresourceName}${page.data === undefined ? '' : `?data=${encodeURIComponent(page.data)}`}`;
