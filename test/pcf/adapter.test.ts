@@ -63,7 +63,8 @@ describe('PCF adapter', () => {
     const context = { parameters: { discrepancies: dataset, quantityLimit: { raw: 5 }, percentLimit: { raw: 10 }, valueLimit: { raw: 250 }, highlightColumn: { raw: null } },
       mode: { trackContainerResize: () => undefined, allocatedHeight: 600 }, formatting: {}, resources: { getString: (k: string) => k } } as never;
     control.init(context);
-    const rowsShown = () => ((control.updateView(context).props as { children: { props: { rows: unknown[] } } }).children.props.rows.length);
+    // The grid's props, as the control hands them to the React grid (inside the theme provider and the figures' wrapper).
+    const rowsShown = () => ((control.updateView(context).props as { children: { props: { props(search: string[]): { rows: unknown[] } } } }).children.props.props([]).rows.length);
     expect(rowsShown()).toBe(0);
     expect(dataset.added.length).toBeGreaterThan(0);
     (dataset as unknown as { loading: boolean }).loading = false;
