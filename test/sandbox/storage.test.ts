@@ -76,9 +76,13 @@ describe('what a run writes to Dataverse', () => {
     const first = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out1'), target: new DataverseTarget(client(), api) });
     const i = (await rowsOf(first.summary.runId)).find((r) => r.ibal_item === 'I')!;
     await call('PATCH', `ibal_discrepancies(${i.ibal_discrepancyid})`, { ibal_reviewstatus: status('Count requested') });
-    // A corrected mapping of the same files makes I a +2 difference: Immaterial, but someone is counting it.
-    s.config.thresholds = [{ name: 'default', quantity: 50 }];
-    const second = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out2'), target: new DataverseTarget(client(), api) });
+    // Finance raises the default limit in the app (the runs use Dataverse's rules): I, +30, is Immaterial now, but
+    // someone is counting it.
+    const rule = (await call('GET', "ibal_thresholdrules?$filter=ibal_name eq 'default'")).value[0];
+    await call('PATCH', `ibal_thresholdrules(${rule.ibal_thresholdruleid})`, { ibal_quantitylimit: 50 });
+    delete s.config.thresholds;
+    const second = await reconcile({ configPath: s.writeConfig(), outDir: join(s.dir, 'out2'), target: new DataverseTarget(client(), api) })
+      .finally(() => call('PATCH', `ibal_thresholdrules(${rule.ibal_thresholdruleid})`, { ibal_quantitylimit: 5 }));
     const rows = await rowsOf(second.summary.runId);
     expect(rows.find((r) => r.ibal_item === 'I')).toMatchObject({ ibal_reviewstatus: status('Count requested'),
       'ibal_classification@OData.Community.Display.V1.FormattedValue': 'Immaterial', ibal_rule: 'default' });
