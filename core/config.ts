@@ -161,6 +161,15 @@ export const reconcileConfigSchema = z.strictObject({
     .describe('Finance\'s threshold rules. With --target they live in Dataverse: the first run seeds them from here; later, leave them out (rules in both places that differ are refused)'),
   timing: z.strictObject({ maxSkewMinutes: z.number().nonnegative() }).default({ maxSkewMinutes: 30 }),
   audit: z.strictObject({ afterRuns: z.number().int().min(1) }).default({ afterRuns: 3 }),
+  engine: z.enum(['duckdb', 'spark']).default('duckdb')
+    .describe('Where the compare\'s set work runs: DuckDB on this machine, or Apache Spark past one machine (README, "Past one machine")'),
+  spark: z.strictObject({
+    master: nonEmpty.default('local[*]').describe('The Spark master: local[*], spark://host:7077, yarn, k8s://https://host:443'),
+    submit: nonEmpty.optional().describe('spark-submit to run; default SPARK_HOME\'s, else the project\'s environment (npm test makes it), else the one on PATH'),
+    conf: z.record(nonEmpty, z.string()).default({}).describe('Spark properties passed as --conf (spark.executor.instances, spark.jars.packages …)'),
+    exchange: nonEmpty.optional().describe('A folder this machine and the executors both see, for the Parquet that crosses between them; default a private temp folder (enough for local and one-machine masters)'),
+    startSeconds: z.number().int().positive().default(180).describe('How long Spark may take to start'),
+  }).default({ master: 'local[*]', conf: {}, startSeconds: 180 }),
   snapshot: snapshotConfigSchema.optional().describe('How `ibal snapshot` asks D365 and the WMS for their on-hand at the same time (README, "Coordinated snapshots")'),
 });
 

@@ -10,9 +10,8 @@ import type { ReconcileConfig } from '../core/config.js';
 import type { Discrepancy } from '../core/discrepancy.js';
 import { KEY_FIELDS, KEY_SEPARATOR, comparedFields, keyString, type LevelField } from '../core/keys.js';
 import { unitFactor } from '../core/mappings.js';
-import type { Database } from './db.js';
+import type { Session } from './db.js';
 import { findColumn, lineNumberer, textOf } from './load.js';
-import { sql } from './compare/dialect.js';
 import { keyStringSql, type NormalizedLines } from './compare/normalize.js';
 
 type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
@@ -31,7 +30,8 @@ export interface CauseSources {
 const PLACE_FIELDS: ReadonlyArray<[keyof WmsColumns, string]> = [['location', 'bin'], ['batch', 'lot'], ['serial', 'serial'], ['status', 'status'], ['owner', 'owner']];
 
 /** Sets `likelyCause` and `causeEvidence` on each discrepancy and returns the run's figures per cause. */
-export async function findLikelyCauses(db: Database, sources: CauseSources, discrepancies: Discrepancy[]): Promise<RunCauses> {
+export async function findLikelyCauses(db: Session, sources: CauseSources, discrepancies: Discrepancy[]): Promise<RunCauses> {
+  const sql = db.dialect;
   const { config } = sources;
   // Only keys with a residual get a cause; their lines are a few percent of the files.
   await db.run('CREATE TEMP TABLE cause_keys (key VARCHAR, in_flight_qty DOUBLE)');
@@ -60,19 +60,20 @@ export async function findLikelyCauses(db: Database, sources: CauseSources, disc
 }
 
 /** The accepted lines of the keys in `keys`, by key, with their raw fields joined back by record number. */
-async function linesOf(db: Database, lines: NormalizedLines, keys: string, columns: WmsColumns, level: readonly LevelField[],
+async function linesOf(db: Session, lines: NormalizedLines, keys: string, columns: WmsColumns, level: readonly LevelField[],
   config: ReconcileConfig): Promise<Map<string, SourceLine[]>> {
+  const sql = db.dialect;
   const byKey = new Map<string, SourceLine[]>();
   if ((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${keys}`)).n === 0) return byKey;
   const { loaded } = lines;
   const raw = (Object.entries(columns) as Array<[keyof WmsColumns, string | undefined]>)
     .filter(([, name]) => name !== undefined && findColumn(loaded, name) !== undefined)
-    .map(([field, name]) => ({ field, sql: textOf(findColumn(loaded, name!)) }));
+    .map(([field, name]) => ({ field, sql: textOf(sql, findColumn(loaded, name!)) }));
   // The item filter comes first, so keys are built and raw records joined only for the items concerned.
-  const result = await db.columns(`WITH l AS (SELECT rec, item, ${keyStringSql(comparedFields(level))} AS key, qty FROM ${lines.view}
+  const result = await db.columns(`WITH l AS (SELECT rec, item, ${keyStringSql(sql, comparedFields(level))} AS key, qty FROM ${lines.view}
       WHERE reason IS NULL AND item IN (SELECT DISTINCT ${sql.keyField('key', KEY_FIELDS.indexOf('item') + 1)} FROM ${keys}))
     SELECT l.key, l.rec, l.item, l.qty, ${raw.map((r, i) => `r.f${i}`).join(', ')}
-    FROM l JOIN (SELECT rowid AS rec, ${raw.map((r, i) => `${r.sql} AS f${i}`).join(', ')} FROM ${loaded.table}) r USING (rec)
+    FROM l JOIN (SELECT ${loaded.rec} AS rec, ${raw.map((r, i) => `${r.sql} AS f${i}`).join(', ')} FROM ${loaded.table}) r USING (rec)
     WHERE l.key IN (SELECT key FROM ${keys})
     ORDER BY l.rec`);
   const lineOf = lineNumberer(loaded);
@@ -111,7 +112,8 @@ async function linesOf(db: Database, lines: NormalizedLines, keys: string, colum
 }
 
 /** Earlier residuals of the cause keys, most recent run first. */
-async function residualsOf(db: Database, relation: string | undefined): Promise<Map<string, PreviousResidual[]>> {
+async function residualsOf(db: Session, relation: string | undefined): Promise<Map<string, PreviousResidual[]>> {
+  const sql = db.dialect;
   const byKey = new Map<string, PreviousResidual[]>();
   if (relation === undefined) return byKey;
   const rows = await db.columns(`SELECT k.key, p.run_id, p.residual FROM ${relation} p

@@ -19,6 +19,7 @@ async function dataverseTarget(url: string, log: (text: string) => void): Promis
 }
 
 export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [--target <url>] [--history <path>] [--run-id <id>] [--replace] [--quiet] [--memory-limit <size>]
+       [--engine duckdb|spark] [--spark-master <url>]
 
   --config   the run's configuration (JSON, see job/config.schema.json)
   --out      folder for discrepancies.csv, rejects.csv and run.json (created if missing)
@@ -31,6 +32,10 @@ export const USAGE = `Usage: ibal reconcile --config <config.json> --out <dir> [
              keeps its reviewed rows); without it such a run is refused
   --quiet    no progress on stderr (warnings and errors still go there)
   --memory-limit  DuckDB's memory before it spills to disk (default 2GB)
+  --engine   where the compare runs: duckdb on this machine (default), or spark past one machine (needs Java and
+             Spark; README, "Past one machine"); the config's "engine" otherwise
+  --spark-master  the Spark master: local[*], spark://host:7077, yarn, k8s://https://host:443 (default the config's
+             spark.master, else local[*])
 
        ibal review-service   the review service Dataverse's webhook calls: checks and carries out review requests, posts to
                              Inventory Visibility, and follows up posted lines (settings from the environment: README,
@@ -82,13 +87,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   let values: { config?: string; out?: string; target?: string; history?: string; 'run-id'?: string; replace?: boolean; quiet?: boolean;
-    'memory-limit'?: string; help?: boolean };
+    'memory-limit'?: string; engine?: string; 'spark-master'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...rest], strict: true, allowPositionals: false,
       options: {
         config: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, history: { type: 'string' }, 'run-id': { type: 'string' },
         replace: { type: 'boolean' }, quiet: { type: 'boolean' }, 'memory-limit': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        engine: { type: 'string' }, 'spark-master': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -102,6 +108,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const missing = (['config', 'out'] as const).filter((name) => !values[name]);
   if (missing.length > 0) {
     io.stderr(`ibal reconcile: missing ${missing.map((m) => `--${m}`).join(' and ')}\n${USAGE}`);
+    return 2;
+  }
+  if (values.engine !== undefined && values.engine !== 'duckdb' && values.engine !== 'spark') {
+    io.stderr(`ibal reconcile: --engine ${values.engine}: use duckdb or spark\n`);
+    return 2;
+  }
+  if (values['spark-master'] !== undefined && values.engine === 'duckdb') {
+    io.stderr('ibal reconcile: --spark-master is for --engine spark\n');
     return 2;
   }
   if (values.target !== undefined && values.history !== undefined) {
@@ -122,6 +136,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await reconcile({
       configPath: values.config!, outDir: values.out!, historyPath: values.history, runId: values['run-id'], replace: values.replace,
       target, progress: values.quiet ? undefined : io.stderr, warnings: io.stderr, memoryLimit: values['memory-limit'],
+      engine: values.engine as 'duckdb' | 'spark' | undefined ?? (values['spark-master'] !== undefined ? 'spark' : undefined),
+      sparkMaster: values['spark-master'],
     });
     return 0;
   } catch (error) {

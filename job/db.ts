@@ -2,13 +2,33 @@
  * The job's one DuckDB session: in memory, spilling to a temp folder, with the history store attached.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DUCKDB, type SqlDialect } from './compare/dialect.js';
 
 export type Row = Record<string, unknown>;
 
 /** IBAL_TRACE_SQL=1 prints each statement's time on stderr, for tuning a large run. */
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
-export class Database {
+/**
+ * Where the compare's set work runs: this DuckDB session on one machine, or the customer's Spark (job/spark/).
+ * Statements are the builders' SQL in the session's dialect; `CREATE [OR REPLACE] [TEMP] TABLE|VIEW` and
+ * `CREATE TABLE name (column TYPE, …)` filled by `append` are what every session takes.
+ */
+export interface Session {
+  readonly dialect: SqlDialect;
+  run(sql: string): Promise<void>;
+  all<T extends Row = Row>(sql: string): Promise<T[]>;
+  one<T extends Row = Row>(sql: string): Promise<T>;
+  /** A one-row query that may run beside other work. */
+  oneAside<T extends Row = Row>(sql: string): Promise<T>;
+  columns(sql: string): Promise<Record<string, unknown[]>>;
+  streamRows(sql: string): AsyncGenerator<unknown[][]>;
+  append(table: string, rows: Iterable<readonly (string | number | null)[]>): Promise<void>;
+  withJoinSidesAsWritten<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export class Database implements Session {
+  readonly dialect = DUCKDB;
   private aside: DuckDBConnection | undefined;
   private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
 

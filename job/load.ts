@@ -9,7 +9,8 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Reject, Source } from '../core/run.js';
-import { Database, ident } from './db.js';
+import type { SqlDialect } from './compare/dialect.js';
+import { Database, ident, type Session } from './db.js';
 import { InputError } from './errors.js';
 import type { ScannableFile } from './sources.js';
 
@@ -114,8 +115,8 @@ export function findColumn(loaded: LoadedTable, name: string): string | undefine
 }
 
 /** `coalesce(trim("Column"), '')`, or '' when the column is not mapped. */
-export function textOf(column: string | undefined): string {
-  return column === undefined ? `''` : `coalesce(trim(${ident(column)}), '')`;
+export function textOf(sql: SqlDialect, column: string | undefined): string {
+  return column === undefined ? `''` : `coalesce(trim(${sql.ident(column)}), '')`;
 }
 
 /**

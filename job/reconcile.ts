@@ -14,7 +14,7 @@ import { rejectedShareWarning, skewMinutes, skewWarning, unusableSide, type File
 import { loadConfig } from './config-loader.js';
 import { findLikelyCauses } from './causes.js';
 import { compareSnapshots } from './compare/compare.js';
-import { Database } from './db.js';
+import { Database, type Session } from './db.js';
 import { InputError } from './errors.js';
 import { REJECTED_KEY_FIELDS, createRejectedKeyFields, markIncompleteKeys } from './compare/incomplete.js';
 import { LocalHistoryTarget, type RunTarget } from './run-target.js';
@@ -24,8 +24,9 @@ import {
 } from './compare/normalize.js';
 import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from './outputs.js';
 import { Progress } from './progress.js';
-import { snapshotHash } from './snapshot-hash.js';
-import { openSource, type SourceSpec } from './sources.js';
+import { isUri, snapshotHash } from './snapshot-hash.js';
+import { openSource, sourceType, type ScannableFile, type SourceSpec } from './sources.js';
+import { SparkSession } from './spark/session.js';
 
 export interface ReconcileOptions {
   configPath: string;
@@ -42,6 +43,12 @@ export interface ReconcileOptions {
   target?: RunTarget | undefined;
   /** DuckDB's memory limit; beyond it DuckDB spills to a temp folder (default 2GB, so a 10M-line run stays under 4 GB). */
   memoryLimit?: string | undefined;
+  /** Where the set work runs (--engine); the config's `engine` by default. */
+  engine?: 'duckdb' | 'spark' | undefined;
+  /** The Spark master (--spark-master); the config's `spark.master` by default. */
+  sparkMaster?: string | undefined;
+  /** A running Spark session to use instead of starting one (left running): runs in one process share its driver. */
+  sparkSession?: SparkSession | undefined;
 }
 
 export interface ReconcileResult { summary: RunSummary; outDir: string }
@@ -61,14 +68,38 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const db = await Database.open({ tempDirectory: join(workDir, 'spill'), memoryLimit: options.memoryLimit ?? '2GB' });
   const runId = options.runId ?? defaultRunId(config.company, config.d365.asOf);
   const target = options.target ?? new LocalHistoryTarget(resolve(options.historyPath ?? join(dirname(outDir), '.ibal-history.duckdb')));
+  // The set work runs in `compute`: this DuckDB session, or Spark, which hands its results back to it as Parquet.
+  let spark: SparkSession | undefined;
+  let compute: Session = db;
+  const phase = (text: string) => {
+    progress.phase(text);
+    if (spark) spark.phase = text;
+  };
+  const engine = options.engine ?? config.engine;
   try {
+    if (engine === 'spark' && options.sparkSession) {
+      spark = options.sparkSession;
+      compute = spark;
+    } else if (engine === 'spark') {
+      const master = options.sparkMaster ?? config.spark.master;
+      phase(`starting Spark (master ${master})`);
+      spark = await SparkSession.start({ ...config.spark, master, echoLog: process.env.IBAL_SPARK_LOG === '1' }, db,
+        config.spark.exchange ? join(resolvePath(config.spark.exchange), `ibal-${process.pid}-${Date.now()}`) : join(workDir, 'exchange'));
+      compute = spark;
+      phase(`Spark ${spark.version} is running the compare`);
+    }
     const hash = await snapshotHash(([['d365.onHand', config.d365.onHand], ['d365.valuation', config.d365.valuation],
       ['wms.onHand', config.wms.onHand], ['wms.inFlight', config.wms.inFlight]] as const)
       .filter(([, spec]) => spec !== undefined).map(([source, spec]) => ({ source, path: resolvePath(spec!.path) })));
-    progress.phase(`run ${runId}: ${target.description}`);
+    phase(`run ${runId}: ${target.description}`);
     const context = await target.begin(db, { runId, company: config.company, d365AsOf: config.d365.asOf, wmsAsOf: config.wms.asOf,
       startedOn, snapshotHash: hash, replace: options.replace === true, residualRuns: config.audit.afterRuns - 1,
       configRules: config.thresholds, units: config.mappings.units });
+    if (spark) {
+      // The history's relations live in this DuckDB session; the compare and the likely causes read them on Spark.
+      if (context.previousMaterial) context.previousMaterial = await spark.handOver(context.previousMaterial, 'previous_material_keys');
+      if (context.previousResiduals) context.previousResiduals = await spark.handOver(context.previousResiduals, 'previous_residual_keys');
+    }
     const rules = context.rules ?? config.thresholds;
     if (rules === undefined) {
       throw new InputError(`${options.configPath}: thresholds: no threshold rules. Put finance's rules under thresholds, or create them in the app (Threshold rules) when the run goes to Dataverse`);
@@ -88,10 +119,19 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const level = decision.level;
 
     const files: NormalizedLines[] = [];
+    /** A file Spark reads from storage goes to it by its address; every other file is opened here (packages, UTF-16). */
+    const fileOf = async (source: Source, spec: SourceSpec): Promise<ScannableFile> => {
+      if (spark && isUri(spec.path)) {
+        const type = sourceType(spec);
+        if (type === 'package') throw new InputError(`${source}.path: a data package is unpacked on this machine; give its path here, not an address (${spec.path})`);
+        return { label: spec.path, path: spec.path, kind: type };
+      }
+      return openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
+    };
     const open = async (source: Source, spec: SourceSpec, table: string): Promise<LoadedTable> => {
-      progress.phase(`reading ${source} ${spec.path}`);
-      const file = await openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
-      const loaded = await loadTable(db, source, file, table);
+      phase(`reading ${source} ${spec.path}`);
+      const file = await fileOf(source, spec);
+      const loaded = spark ? await spark.load(source, file, table) : await loadTable(db, source, file, table);
       progress.file(source, file.label, loaded.parsed + loaded.malformed.length, loaded.malformed.length);
       return loaded;
     };
@@ -102,8 +142,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
      */
     const scanned = async <T extends NormalizedLines>(source: Source, spec: SourceSpec, table: string,
       normalize: (loaded: LoadedTable) => Promise<T>): Promise<T> => {
-      progress.phase(`reading ${source} ${spec.path}`);
-      const file = await openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
+      if (spark) return normalize(await open(source, spec, table));
+      phase(`reading ${source} ${spec.path}`);
+      const file = await fileOf(source, spec);
       const normalizeLoaded = (loaded: LoadedTable): Promise<T> => {
         progress.file(source, file.label, loaded.parsed + loaded.malformed.length, loaded.malformed.length);
         return normalize(loaded);
@@ -127,7 +168,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const itemMapping = config.mappings.items;
     if (itemMapping !== undefined && 'path' in itemMapping && typeof itemMapping.path === 'string') {
       const spec = itemMapping as SourceSpec & { columns: { sku: string; item: string } };
-      const xref = await normalizeItemXref(db, await open('mappings.items', spec, 'item_xref_raw'), spec.columns);
+      const xref = await normalizeItemXref(compute, await open('mappings.items', spec, 'item_xref_raw'), spec.columns);
       items = xref.items;
       files.push(xref);
     } else if (itemMapping !== undefined) {
@@ -135,17 +176,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     }
 
     const d365 = await scanned('d365.onHand', config.d365.onHand, 'd365_raw',
-      (loaded) => normalizeD365(db, loaded, config, level, siteOfWarehouse(config.mappings.facilities)));
+      (loaded) => normalizeD365(compute, loaded, config, level, siteOfWarehouse(config.mappings.facilities)));
     files.push(d365);
     let itemGroups = d365.itemGroups;
     if (config.d365.items) {
-      const itemFile = await normalizeD365Items(db, await open('d365.items', config.d365.items, 'd365_items_raw'), config.d365.items.columns);
+      const itemFile = await normalizeD365Items(compute, await open('d365.items', config.d365.items, 'd365_items_raw'), config.d365.items.columns);
       files.push(itemFile);
       itemGroups = itemFile.itemGroups;
     }
     let valuation: { view: string; hasSite: boolean; hasWarehouse: boolean } | undefined;
     if (config.d365.valuation) {
-      const v = await normalizeValuation(db, await open('d365.valuation', config.d365.valuation, 'valuation_raw'), config.d365.valuation.columns);
+      const v = await normalizeValuation(compute, await open('d365.valuation', config.d365.valuation, 'valuation_raw'), config.d365.valuation.columns);
       files.push(v);
       valuation = { view: v.view, hasSite: config.d365.valuation.columns.site !== undefined, hasWarehouse: config.d365.valuation.columns.warehouse !== undefined };
     } else {
@@ -154,21 +195,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const mappings = { config, company: d365.company, items, level };
     // The WMS file is loaded as a table: it is read twice (its distinct codes for the mapping, then its lines), which
     // costs less from a table than from the file, and the likely causes find its lines by number there.
-    const wms = await normalizeWms(db, await open('wms.onHand', config.wms.onHand, 'wms_raw'), 'wms.onHand', wmsColumns, mappings);
+    const wms = await normalizeWms(compute, await open('wms.onHand', config.wms.onHand, 'wms_raw'), 'wms.onHand', wmsColumns, mappings);
     files.push(wms);
     let inFlight: Awaited<ReturnType<typeof normalizeWms>> | undefined;
     if (config.wms.inFlight) {
-      inFlight = await normalizeWms(db, await open('wms.inFlight', config.wms.inFlight, 'inflight_raw'), 'wms.inFlight',
+      inFlight = await normalizeWms(compute, await open('wms.inFlight', config.wms.inFlight, 'inflight_raw'), 'wms.inFlight',
         config.wms.inFlight.columns, mappings);
       files.push(inFlight);
     }
 
     // The rejects are written before the compare: a run refused below still shows why its lines were rejected.
-    progress.phase('writing rejects.csv');
+    phase('writing rejects.csv');
     const rejects = openRejects(join(outDir, 'rejects.csv'));
-    await createRejectedKeyFields(db);
+    await createRejectedKeyFields(compute);
     const fileCounts: FileCount[] = [];
-    for (const normalized of files) fileCounts.push(await writeRejects(db, normalized, rejects));
+    for (const normalized of files) fileCounts.push(await writeRejects(compute, normalized, rejects));
     await rejects.close();
     const unusable = fileCounts.map(unusableSide).filter((reason): reason is string => reason !== undefined);
     if (unusable.length > 0) throw new InputError(`nothing to compare: ${unusable.join('; ')}`);
@@ -177,11 +218,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       if (tooMany) warn(tooMany);
     }
 
-    progress.phase(`comparing at ${['item', ...level].join(' + ')}`);
-    const d365Keys = (await d365AtLevel(db)).relation;
-    const incomplete = await markIncompleteKeys(db, level,
+    phase(`comparing at ${['item', ...level].join(' + ')}`);
+    const d365Keys = (await d365AtLevel(compute)).relation;
+    const incomplete = await markIncompleteKeys(compute, level,
       [d365Keys, wms.atLevel.relation, ...(inFlight ? [inFlight.atLevel.relation] : [])].map((relation) => `SELECT key FROM (${relation})`));
-    const compared = await compareSnapshots(db, {
+    const compared = await compareSnapshots(compute, {
       level, d365: d365Keys, wms: wms.atLevel.relation, inFlight: inFlight?.atLevel.relation, valuation,
       previousMaterial: context.previousMaterial, incompleteKeys: incomplete?.table, itemGroups,
     }, rules, config.audit.afterRuns);
@@ -196,10 +237,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     const skewed = skewWarning(skew, config.timing.maxSkewMinutes);
     if (skewed) warn(skewed);
 
-    progress.phase('finding likely causes');
-    const causes = await findLikelyCauses(db, { level, config, wms, inFlight, previousResiduals: context.previousResiduals }, compared.discrepancies);
+    phase('finding likely causes');
+    const causes = await findLikelyCauses(compute, { level, config, wms, inFlight, previousResiduals: context.previousResiduals }, compared.discrepancies);
 
-    progress.phase('writing discrepancies.csv');
+    phase('writing discrepancies.csv');
     const discrepancies = compared.discrepancies.sort(byValueImpact);
     writeDiscrepancies(join(outDir, 'discrepancies.csv'), discrepancies);
 
@@ -218,7 +259,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       material: { count: classifications.Material, absoluteValue: roundValue(absoluteValue), netValue: roundValue(netValue) },
       causes, warnings, rules: { source: context.rules ? context.rulesSource ?? 'target' : 'config', names: rules.map((r) => r.name), described: rules.map(describeRule) }, trend: [],
     };
-    progress.phase(`recording the run in ${target.description}`);
+    phase(`recording the run in ${target.description}`);
     summary.trend = await target.complete(summary, discrepancies);
     writeRunJson(join(outDir, 'run.json'), summary);
     progress.summary(summary, outDir);
@@ -234,6 +275,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   } finally {
     // The history file is detached (checkpointed and closed) before the session goes: a session closed with a result
     // still referenced can outlive close(), and a next run in the same process must not open the file beside it.
+    if (spark && spark !== options.sparkSession) await spark.close().catch(() => spark!.kill());
     await db.run('DETACH DATABASE IF EXISTS history').catch(() => undefined);
     db.close();
     rmSync(workDir, { recursive: true, force: true });
@@ -245,7 +287,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
  * read = accepted + rejected + out of scope. On the way it keeps each rejected line's key fields, for the keys it
  * leaves incomplete (job/incomplete.ts), so no second pass over the file is needed.
  */
-async function writeRejects(db: Database, normalized: NormalizedLines, out: RejectWriter): Promise<FileCount> {
+async function writeRejects(db: Session, normalized: NormalizedLines, out: RejectWriter): Promise<FileCount> {
   const { loaded, view, repeats } = normalized;
   const lineOf = lineNumberer(loaded);
   const malformed = [...loaded.malformed];
@@ -264,9 +306,11 @@ async function writeRejects(db: Database, normalized: NormalizedLines, out: Reje
   const fieldsSql = keyFields.map((f) => `, ${f}`).join('');
   const repeatsSql = repeats ? `UNION ALL SELECT rec, NULL AS reason, first_rec${fieldsSql} FROM ${repeats}` : '';
   let rejectedRecords = 0;
-  const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec${keyFields.map((f) => `, r.${f}`).join('')}, raw.* EXCLUDE (rec)
-    FROM (SELECT rec, reason, NULL::BIGINT AS first_rec${fieldsSql} FROM ${view} WHERE reason IS NOT NULL ${repeatsSql}) r
-    JOIN (SELECT rowid AS rec, * FROM ${loaded.table}) raw ON raw.rec = r.rec
+  // Named apart: a file's column may be called like a key field, and Spark writes no result with a name twice.
+  const rawColumns = loaded.columns.map((c, i) => `raw.${db.dialect.ident(c)} AS raw_${i}`).join(', ');
+  const rows = db.streamRows(`SELECT r.rec, r.reason, r.first_rec${keyFields.map((f) => `, r.${f} AS key_${f}`).join('')}, ${rawColumns}
+    FROM (SELECT rec, reason, CAST(NULL AS BIGINT) AS first_rec${fieldsSql} FROM ${view} WHERE reason IS NOT NULL ${repeatsSql}) r
+    JOIN (SELECT ${loaded.rec} AS rec, * FROM ${loaded.table}) raw ON raw.rec = r.rec
     ORDER BY r.rec`);
   for await (const chunk of rows) {
     if (keyFields.length > 0) {

@@ -11,7 +11,8 @@ export interface SnapshotFile { source: string; path: string }
 export async function snapshotHash(files: readonly SnapshotFile[]): Promise<string> {
   const all = createHash('sha256');
   for (const { source, path } of files) {
-    let digest = 'missing';
+    // A file Spark reads from storage (abfss://…) is named by its address: the job cannot read it to hash it.
+    let digest = isUri(path) ? `address ${path}` : 'missing';
     if (existsSync(path) && statSync(path).isFile()) {
       const one = createHash('sha256');
       for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) one.update(chunk as Buffer);
@@ -20,4 +21,9 @@ export async function snapshotHash(files: readonly SnapshotFile[]): Promise<stri
     all.update(`${source}\u0000${digest}\n`);
   }
   return all.digest('hex');
+}
+
+/** A path with a scheme (abfss://, wasbs://, hdfs://, s3a://, file://) that Spark reads itself. */
+export function isUri(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
 }

@@ -9,8 +9,8 @@ import type { ThresholdRule } from '../../core/config.js';
 import { discrepancyOf, type Discrepancy } from '../../core/discrepancy.js';
 import { KEY_FIELDS, KEY_SEPARATOR, comparedFields, type ComparisonKey, type LevelField } from '../../core/keys.js';
 import { QUANTITY_RANGE, UNIT_COST_RANGE, VALUE_RANGE, describeRange, withinRange } from '../../core/stored-limits.js';
-import type { Database } from '../db.js';
-import { sql } from './dialect.js';
+import type { Session } from '../db.js';
+import type { SqlDialect } from './dialect.js';
 import { InputError } from '../errors.js';
 
 export interface CompareInputs {
@@ -36,16 +36,17 @@ export interface CompareResult {
 }
 
 /** Positions of fields in a key string (DuckDB lists count from 1). */
-const part = (field: (typeof KEY_FIELDS)[number]) => sql.part('parts', KEY_FIELDS.indexOf(field) + 1);
+const part = (sql: SqlDialect, field: (typeof KEY_FIELDS)[number]) => sql.part('parts', KEY_FIELDS.indexOf(field) + 1);
 
-export async function compareSnapshots(db: Database, inputs: CompareInputs,
+export async function compareSnapshots(db: Session, inputs: CompareInputs,
   rules: readonly ThresholdRule[], auditAfterRuns: number): Promise<CompareResult> {
+  const sql = db.dialect;
   const fields = comparedFields(inputs.level);
   const joined = `(${inputs.d365}) d FULL JOIN (${inputs.wms}) w USING (key)`
     + (inputs.inFlight ? ` FULL JOIN (${inputs.inFlight}) i USING (key)` : '');
 
   const costJoins: string[] = [];
-  let costColumns = 'NULL::DOUBLE AS cost_warehouse, NULL::DOUBLE AS cost_item';
+  let costColumns = 'CAST(NULL AS DOUBLE) AS cost_warehouse, CAST(NULL AS DOUBLE) AS cost_item';
   const valuation = inputs.valuation;
   if (valuation) {
     // Average unit cost = amount / quantity at each level; a level whose quantity nets to 0 has no cost.
@@ -54,12 +55,12 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
       .filter((f): f is 'site' | 'warehouse' => f !== undefined);
     await db.run(`CREATE TABLE cost_by_item AS SELECT item, sum(amount) / nullif(sum(qty), 0) AS cost
       FROM ${valuation.view} WHERE reason IS NULL GROUP BY item`);
-    costJoins.push(`LEFT JOIN cost_by_item ci ON ci.item = ${part('item')}`);
-    costColumns = 'NULL::DOUBLE AS cost_warehouse, ci.cost AS cost_item';
+    costJoins.push(`LEFT JOIN cost_by_item ci ON ci.item = ${part(sql, 'item')}`);
+    costColumns = 'CAST(NULL AS DOUBLE) AS cost_warehouse, ci.cost AS cost_item';
     if (finer.length > 0) {
       await db.run(`CREATE TABLE cost_by_warehouse AS SELECT item, ${finer.join(', ')}, sum(amount) / nullif(sum(qty), 0) AS cost
         FROM ${valuation.view} WHERE reason IS NULL GROUP BY item, ${finer.join(', ')}`);
-      costJoins.push(`LEFT JOIN cost_by_warehouse cw ON cw.item = ${part('item')} AND ${finer.map((f) => `cw.${f} = ${part(f)}`).join(' AND ')}`);
+      costJoins.push(`LEFT JOIN cost_by_warehouse cw ON cw.item = ${part(sql, 'item')} AND ${finer.map((f) => `cw.${f} = ${part(sql, f)}`).join(' AND ')}`);
       costColumns = 'cw.cost AS cost_warehouse, ci.cost AS cost_item';
     }
   }
@@ -70,13 +71,13 @@ export async function compareSnapshots(db: Database, inputs: CompareInputs,
     ? { join: `LEFT JOIN (SELECT key, true AS incomplete FROM ${inputs.incompleteKeys}) ik USING (key)`, column: 'coalesce(ik.incomplete, false)' }
     : { join: '', column: 'false' };
   const itemGroup = inputs.itemGroups
-    ? { join: `LEFT JOIN ${inputs.itemGroups} g ON g.item = ${part('item')}`, column: 'g.item_group' }
-    : { join: '', column: 'NULL::VARCHAR' };
+    ? { join: `LEFT JOIN ${inputs.itemGroups} g ON g.item = ${part(sql, 'item')}`, column: 'g.item_group' }
+    : { join: '', column: 'CAST(NULL AS STRING)' };
 
   // The filter is loose on purpose: core decides what is balanced, SQL only skips the plainly equal (and complete).
   await db.run(`CREATE TABLE candidates AS
     WITH c AS (SELECT key, ${sql.splitKey('key')} AS parts, coalesce(d.qty, 0) AS d365_qty, coalesce(w.qty, 0) AS wms_qty,
-        ${inputs.inFlight ? 'coalesce(i.qty, 0)' : '0::DOUBLE'} AS inflight_qty,
+        ${inputs.inFlight ? 'coalesce(i.qty, 0)' : 'CAST(0 AS DOUBLE)'} AS inflight_qty,
         d.qty IS NOT NULL AS on_d365, w.qty IS NOT NULL AS on_wms, ${incomplete.column} AS incomplete
       FROM ${joined} ${incomplete.join}
       WHERE abs(coalesce(w.qty, 0) - coalesce(d.qty, 0)) > 1e-9 ${inputs.inFlight ? 'OR abs(coalesce(i.qty, 0)) > 1e-9' : ''}

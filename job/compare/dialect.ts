@@ -3,8 +3,8 @@
  * incomplete.ts finds the keys a rejected line may belong to, compare.ts joins the sides into the candidates that
  * core/ classifies. What engines spell differently goes through a dialect; everything else the builders write is
  * SQL that DuckDB and Spark SQL both take (joins, CASE, coalesce, trim, length, concat_ws, GROUPING SETS, aggregates
- * with FILTER (WHERE …)). The job runs the DuckDB dialect on one machine; a Spark dialect (issue 17) implements the
- * same interface for the customer's Spark, and the statements stay the builders'.
+ * with FILTER (WHERE …)). The session a statement runs in carries its dialect (`db.dialect`): DuckDB on one machine,
+ * Spark SQL on the customer's Spark (job/spark/), and the statements stay the builders'.
  */
 
 export interface SqlDialect {
@@ -31,6 +31,8 @@ export interface SqlDialect {
   shortNumber(value: string): string;
   /** GROUP BY every column of the select list that is not an aggregate. */
   readonly groupByAll: string;
+  /** A quoted identifier (column names come from file headers and may hold anything). */
+  ident(name: string): string;
 }
 
 /** DuckDB, the job's engine on one machine. */
@@ -47,7 +49,27 @@ export const DUCKDB: SqlDialect = {
   argMin: (value, order) => `arg_min(${value}, ${order})`,
   shortNumber: (value) => `printf('%.15g', ${value})`,
   groupByAll: 'GROUP BY ALL',
+  ident: (name) => `"${name.replaceAll('"', '""')}"`,
 };
 
-/** The dialect the job's statements are built in. */
-export const sql = DUCKDB;
+/**
+ * Spark SQL (3.5, the version Synapse and Fabric run). Its cast to DOUBLE also takes what no export means
+ * (`1.5d`, hexadecimal `0x1p3`), so only plain decimals are cast: DuckDB's cast takes those, and `inf`, `nan` and
+ * digit separators, which numberCheck refuses on both engines alike. Java's %g keeps trailing zeros; they are cut
+ * so the text is C's. `split` takes a regular expression, which U+001F is not special in.
+ */
+export const SPARK: SqlDialect = {
+  keySeparator: 'chr(31)',
+  splitKey: (key) => `split(${key}, chr(31))`,
+  part: (parts, n) => `element_at(${parts}, ${n})`,
+  keyField: (key, n) => `split_part(${key}, chr(31), ${n})`,
+  toDouble: (text) => `CASE WHEN ${text} RLIKE '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$' THEN CAST(${text} AS DOUBLE) END`,
+  isFinite: (value) => `(NOT isnan(${value}) AND abs(${value}) <> double('Infinity'))`,
+  contains: (text, part) => `(instr(${text}, ${part}) > 0)`,
+  byteLength: (text) => `octet_length(${text})`,
+  sha256: (text) => `sha2(${text}, 256)`,
+  argMin: (value, order) => `min_by(${value}, ${order})`,
+  shortNumber: (value) => `regexp_replace(regexp_replace(format_string('%.15g', CAST(${value} AS DOUBLE)), '(\\\\.[0-9]*?)0+(e|$)', '$1$2'), '\\\\.(e|$)', '$1')`,
+  groupByAll: 'GROUP BY ALL',
+  ident: (name) => `\`${name.replaceAll('`', '``')}\``,
+};

@@ -5,13 +5,12 @@
  * what is known of a rejected line is incomplete: flagged, never Balanced.
  */
 import { KEY_FIELDS, comparedFields, type LevelField } from '../../core/keys.js';
-import type { Database } from '../db.js';
-import { sql } from './dialect.js';
+import type { Session } from '../db.js';
 
 /** The table the rejects writer fills with each rejected line's key fields (NULL where unknown), as it streams them. */
 export const REJECTED_KEY_FIELDS = 'rejected_key_fields';
 
-export async function createRejectedKeyFields(db: Database): Promise<void> {
+export async function createRejectedKeyFields(db: Session): Promise<void> {
   await db.run(`CREATE TABLE ${REJECTED_KEY_FIELDS} (${KEY_FIELDS.map((f) => `${f} VARCHAR`).join(', ')})`);
 }
 
@@ -20,8 +19,9 @@ export async function createRejectedKeyFields(db: Database): Promise<void> {
  * when no rejected line names an item.
  * @param keys queries of the compared keys (`key`), one per side
  */
-export async function markIncompleteKeys(db: Database, level: readonly LevelField[], keys: readonly string[]):
+export async function markIncompleteKeys(db: Session, level: readonly LevelField[], keys: readonly string[]):
   Promise<{ table: string; count: number } | undefined> {
+  const sql = db.dialect;
   // A line without an item cannot be tied to any key; it is only counted and reported.
   await db.run(`CREATE TABLE rejected_key_patterns AS SELECT DISTINCT * FROM ${REJECTED_KEY_FIELDS} WHERE item IS NOT NULL AND item <> ''`);
   const { patterns } = await db.one<{ patterns: number }>('SELECT count(*) AS patterns FROM rejected_key_patterns');

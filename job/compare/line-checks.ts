@@ -4,7 +4,7 @@
  * reasons quote at most 40 characters of what the line held.
  */
 import type { KeyField } from '../../core/keys.js';
-import { sql } from './dialect.js';
+import type { SqlDialect } from './dialect.js';
 import { KEY_FIELD_LIMITS, describeRange } from '../../core/stored-limits.js';
 
 export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
@@ -32,7 +32,7 @@ export function reasons(...checks: Check[]): string {
  * The reason a number's text is not a plain decimal number; `value` is its cast to DOUBLE (sql.toDouble). DuckDB's cast
  * also takes digit separators (`1_000`) and `inf`, which no export means, so they are refused here.
  */
-export function numberCheck(text: string, value: string, name: string): Check {
+export function numberCheck(sql: SqlDialect, text: string, value: string, name: string): Check {
   return {
     when: `${text} = '' OR ${value} IS NULL OR NOT ${sql.isFinite(value)} OR ${sql.contains(text, `'_'`)}`,
     why: `CASE WHEN ${text} = '' THEN '${name} is empty' ELSE '${name} ' || ${quoted(text)} || ' is not a number'
@@ -52,7 +52,7 @@ export function rangeCheck(value: string, limits: { min: number; max: number }, 
 }
 
 /** Key fields longer than their Dataverse column; `fields` maps a key field to its SQL expression. */
-export function lengthChecks(fields: ReadonlyArray<[KeyField, string]>): Check[] {
+export function lengthChecks(sql: SqlDialect, fields: ReadonlyArray<[KeyField, string]>): Check[] {
   return fields.map(([field, expression]) => {
     const { maxLength, column } = KEY_FIELD_LIMITS[field];
     return {

@@ -8,8 +8,8 @@ import { D365_FORMATS } from '../../core/formats.js';
 import { KEY_FIELDS, KEY_SEPARATOR, LEVEL_FIELDS, PRODUCT_DIMENSIONS, comparedFields, type KeyField, type LevelField } from '../../core/keys.js';
 import { mapFacility, mapItem, mapStatus, unitFactor } from '../../core/mappings.js';
 import { QUANTITY_RANGE } from '../../core/stored-limits.js';
-import type { Database } from '../db.js';
-import { sql } from './dialect.js';
+import type { Session } from '../db.js';
+import type { SqlDialect } from './dialect.js';
 import { InputError } from '../errors.js';
 import { lengthChecks, numberCheck, quoted, rangeCheck, reasonColumn, reasons, sqlString } from './line-checks.js';
 import { findColumn, requireColumn, textOf, type LoadedTable } from '../load.js';
@@ -54,10 +54,11 @@ const keyFieldsSql = (alias = '') => KEY_FIELDS.map((f) => `${alias}${f}`).join(
  * config and `usmf` in the file are one company, and keys and outputs use the export's spelling (the most common
  * one when the file mixes them).
  */
-async function companySpelling(db: Database, loaded: LoadedTable, column: string | undefined, configured: string): Promise<string> {
+async function companySpelling(db: Session, loaded: LoadedTable, column: string | undefined, configured: string): Promise<string> {
+  const sql = db.dialect;
   if (column === undefined) return configured;
-  const rows = await db.all<{ company: string }>(`SELECT company FROM (SELECT ${textOf(column)} AS company FROM ${loaded.table})
-    WHERE lower(company) = lower($configured) GROUP BY company ORDER BY count(*) DESC, company LIMIT 1`, { configured });
+  const rows = await db.all<{ company: string }>(`SELECT company FROM (SELECT ${textOf(sql, column)} AS company FROM ${loaded.table})
+    WHERE lower(company) = lower(${sqlString(configured)}) GROUP BY company ORDER BY count(*) DESC, company LIMIT 1`);
   return rows[0]?.company ?? configured;
 }
 
@@ -73,8 +74,9 @@ export interface D365Lines extends NormalizedLines {
  * Lines of warehouses outside scope.warehouses are out of scope: counted, neither compared nor rejected.
  * Also builds `d365_keys`: one row per key of the file, keeping the first line of a repeated key.
  */
-export async function normalizeD365(db: Database, loaded: LoadedTable, config: ReconcileConfig, level: readonly LevelField[],
+export async function normalizeD365(db: Session, loaded: LoadedTable, config: ReconcileConfig, level: readonly LevelField[],
   siteByWarehouse: ReadonlyMap<string, string>): Promise<D365Lines> {
+  const sql = db.dialect;
   const mapped = d365ColumnMap(config.d365.onHand);
   const onHand = config.d365.onHand;
   const keyOf = (field: string) => (onHand.format ? `d365.onHand.format ${onHand.format}, field ${field}` : `d365.onHand.columns.${field}`);
@@ -90,14 +92,14 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   const company = loaded.scanned ? undefined : await companySpelling(db, loaded, companyColumn, config.company);
   const companyOfKeys = company === undefined ? 'l.company' : sqlString(company);
   const fields: Record<string, string> = {
-    company: companyColumn !== undefined ? textOf(companyColumn) : sqlString(config.company),
-    item: textOf(column('item', true)),
+    company: companyColumn !== undefined ? textOf(sql, companyColumn) : sqlString(config.company),
+    item: textOf(sql, column('item', true)),
   };
-  for (const dim of PRODUCT_DIMENSIONS) fields[dim] = textOf(column(dim, false));
+  for (const dim of PRODUCT_DIMENSIONS) fields[dim] = textOf(sql, column(dim, false));
   const siteFromMapping = column('site', false) === undefined;
   for (const field of LEVEL_FIELDS) {
     if (field === 'site' && siteFromMapping) continue;
-    fields[field] = textOf(column(field, level.includes(field)));
+    fields[field] = textOf(sql, column(field, level.includes(field)));
   }
   const itemGroupColumn = onHand.columns?.itemGroup === undefined ? undefined : column('itemGroup', true);
   const joins: string[] = [];
@@ -123,7 +125,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   const view = 'd365_lines';
   await db.run(`CREATE OR REPLACE VIEW ${view} AS
     WITH l AS (SELECT ${loaded.rec} AS rec, ${Object.entries(fields).map(([f, sql]) => `${sql} AS ${f}`).join(', ')},
-      ${itemGroupColumn ? `${textOf(itemGroupColumn)} AS item_group, ` : ''}${textOf(column('quantity', true))} AS qty_text FROM ${loaded.table}),
+      ${itemGroupColumn ? `${textOf(sql, itemGroupColumn)} AS item_group, ` : ''}${textOf(sql, column('quantity', true))} AS qty_text FROM ${loaded.table}),
     checked AS (SELECT l.*, NOT (${sameCompany}) AS company_differs, ${siteSql} AS mapped_site, ${outOfScope} AS out_of_scope,
       ${sql.toDouble('l.qty_text')} AS qty_value
       FROM l ${joins.join(' ')})
@@ -131,10 +133,10 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
       ${PRODUCT_DIMENSIONS.map((d) => `l.${d}`).join(', ')}, l.mapped_site AS site,
       ${LEVEL_FIELDS.filter((f) => f !== 'site').map((f) => `l.${f}`).join(', ')},${itemGroupColumn ? ' l.item_group,' : ''}
       l.qty_value AS qty, out_of_scope,
-      CASE WHEN out_of_scope THEN NULL ELSE ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'),
+      CASE WHEN out_of_scope THEN NULL ELSE ${reasons(numberCheck(sql, 'l.qty_text', 'l.qty_value', 'quantity'),
     rangeCheck('l.qty_value', QUANTITY_RANGE, 'quantity', 'l.qty_text'), { when: `l.item = ''`, why: `'item is empty'` },
     { when: 'company_differs', why: `'company ' || ${quoted('l.company')} || ' is not the configured company ' || ${sqlString(config.company)}` },
-    ...lengthChecks(compared.map((f): [KeyField, string] => [f, f === 'site' ? 'l.mapped_site' : `l.${f}`])))} END AS reason
+    ...lengthChecks(sql, compared.map((f): [KeyField, string] => [f, f === 'site' ? 'l.mapped_site' : `l.${f}`])))} END AS reason
     FROM checked l`);
 
   // Keys are one string (core's keyString), which DuckDB groups and joins several times faster than 14 columns.
@@ -143,7 +145,7 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
   // Rejected and out-of-scope lines are grouped apart, so the same pass counts them.
   const finer = LEVEL_FIELDS.filter((f) => !level.includes(f) && (f === 'site' || fields[f] !== `''`));
   const finerKey = finer.length > 0 ? `concat_ws(${sql.keySeparator}, ${finer.join(', ')})` : `''`;
-  const levelKey = keyStringSql(comparedFields(level));
+  const levelKey = keyStringSql(sql, comparedFields(level));
   await db.withJoinSidesAsWritten(() => db.run(`CREATE OR REPLACE TABLE d365_keys AS SELECT ${levelKey} AS key, ${finerKey} AS finer,
     reason IS NULL AND NOT out_of_scope AS accepted, out_of_scope, ${sql.argMin('qty', 'rec')} AS qty, min(rec) AS first_rec, count(*) AS lines
     FROM ${view} ${sql.groupByAll}`));
@@ -186,7 +188,8 @@ export async function normalizeD365(db: Database, loaded: LoadedTable, config: R
  * D365 quantities at the compare level. When the file's fields beyond the level hold one value throughout
  * (no serials, no owners), its per-key table already is at the level and is used as it is.
  */
-export async function d365AtLevel(db: Database): Promise<AtLevel> {
+export async function d365AtLevel(db: Session): Promise<AtLevel> {
+  const sql = db.dialect;
   const { oneValue } = await db.one<{ oneValue: boolean | null }>('SELECT min(finer) = max(finer) AS oneValue FROM d365_keys WHERE accepted');
   if (oneValue === false) {
     await db.run('CREATE OR REPLACE TABLE d365_at_level AS SELECT key, sum(qty) AS qty FROM d365_keys WHERE accepted GROUP BY key');
@@ -196,26 +199,27 @@ export async function d365AtLevel(db: Database): Promise<AtLevel> {
 }
 
 /** The SQL of a key as one string, identical to core's keyString: fields not compared are empty. */
-export function keyStringSql(compared: readonly string[]): string {
+export function keyStringSql(sql: SqlDialect, compared: readonly string[]): string {
   return `concat_ws(${sql.keySeparator}, ${KEY_FIELDS.map((f) => (compared.includes(f) ? f : `''`)).join(', ')})`;
 }
 
 /** Valuation lines: item, site, warehouse, quantity and amount, for the unit cost of a key. */
-export async function normalizeValuation(db: Database, loaded: LoadedTable,
+export async function normalizeValuation(db: Session, loaded: LoadedTable,
   columns: NonNullable<ReconcileConfig['d365']['valuation']>['columns']): Promise<NormalizedLines> {
+  const sql = db.dialect;
   const key = 'd365.valuation.columns';
   const optional = (field: 'site' | 'warehouse') =>
-    (columns[field] ? textOf(requireColumn(loaded, `${key}.${field}`, columns[field])) : `''`);
+    (columns[field] ? textOf(sql, requireColumn(loaded, `${key}.${field}`, columns[field])) : `''`);
   const view = 'valuation_lines';
   await db.run(`CREATE OR REPLACE VIEW ${view} AS
-    WITH t AS (SELECT ${loaded.rec} AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+    WITH t AS (SELECT ${loaded.rec} AS rec, ${textOf(sql, requireColumn(loaded, `${key}.item`, columns.item))} AS item,
       ${optional('site')} AS site, ${optional('warehouse')} AS warehouse,
-      ${textOf(requireColumn(loaded, `${key}.quantity`, columns.quantity))} AS qty_text,
-      ${textOf(requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table}),
+      ${textOf(sql, requireColumn(loaded, `${key}.quantity`, columns.quantity))} AS qty_text,
+      ${textOf(sql, requireColumn(loaded, `${key}.amount`, columns.amount))} AS amount_text FROM ${loaded.table}),
     l AS (SELECT *, ${sql.toDouble('qty_text')} AS qty_value, ${sql.toDouble('amount_text')} AS amount_value FROM t)
     SELECT l.rec, l.item, l.site, l.warehouse, l.qty_value AS qty, l.amount_value AS amount,
-      ${reasons(numberCheck('l.qty_text', 'l.qty_value', 'quantity'), { when: `l.item = ''`, why: `'item is empty'` },
-    numberCheck('l.amount_text', 'l.amount_value', 'amount'))} AS reason
+      ${reasons(numberCheck(sql, 'l.qty_text', 'l.qty_value', 'quantity'), { when: `l.item = ''`, why: `'item is empty'` },
+    numberCheck(sql, 'l.amount_text', 'l.amount_value', 'amount'))} AS reason
     FROM l`);
   // A rejected valuation line leaves its item's cost short of a line: every key of the item is incomplete.
   return {
@@ -225,20 +229,21 @@ export async function normalizeValuation(db: Database, loaded: LoadedTable,
 }
 
 /** The SKU cross-reference file, as a map. An empty SKU or item is rejected, and a repeated SKU after its first line. */
-export async function normalizeItemXref(db: Database, loaded: LoadedTable,
+export async function normalizeItemXref(db: Session, loaded: LoadedTable,
   columns: { sku: string; item: string } & Partial<Record<(typeof PRODUCT_DIMENSIONS)[number], string>>):
   Promise<NormalizedLines & { items: Map<string, ItemMappingTarget> }> {
+  const sql = db.dialect;
   const key = 'mappings.items.columns';
   const dims = PRODUCT_DIMENSIONS.map((d) => {
     const name = columns[d];
-    return `${name ? textOf(requireColumn(loaded, `${key}.${d}`, name)) : `''`} AS ${d}`;
+    return `${name ? textOf(sql, requireColumn(loaded, `${key}.${d}`, name)) : `''`} AS ${d}`;
   });
   const view = 'item_xref_lines';
   await db.run(`CREATE OR REPLACE VIEW ${view} AS
-    WITH l AS (SELECT ${loaded.rec} AS rec, ${textOf(requireColumn(loaded, `${key}.sku`, columns.sku))} AS sku,
-      ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item, ${dims.join(', ')} FROM ${loaded.table})
+    WITH l AS (SELECT ${loaded.rec} AS rec, ${textOf(sql, requireColumn(loaded, `${key}.sku`, columns.sku))} AS sku,
+      ${textOf(sql, requireColumn(loaded, `${key}.item`, columns.item))} AS item, ${dims.join(', ')} FROM ${loaded.table})
     SELECT *, ${reasons({ when: `sku = ''`, why: `'sku is empty'` }, { when: `item = ''`, why: `'item is empty'` })} AS reason,
-      min(rec) FILTER (WHERE sku <> '' AND item <> '') OVER (PARTITION BY sku) AS first_rec
+      min(CASE WHEN sku <> '' AND item <> '' THEN rec END) OVER (PARTITION BY sku) AS first_rec
     FROM l`);
   const items = new Map<string, ItemMappingTarget>();
   for (const row of await db.all<Record<string, string>>(`SELECT * FROM ${view} WHERE reason IS NULL AND rec = first_rec`)) {
@@ -253,15 +258,16 @@ export async function normalizeItemXref(db: Database, loaded: LoadedTable,
  * The D365 item file (a Released products export): each item's group, for threshold rules scoped by item group.
  * An empty item is rejected, and a repeated item after its first line.
  */
-export async function normalizeD365Items(db: Database, loaded: LoadedTable,
+export async function normalizeD365Items(db: Session, loaded: LoadedTable,
   columns: NonNullable<ReconcileConfig['d365']['items']>['columns']): Promise<NormalizedLines & { itemGroups: string }> {
+  const sql = db.dialect;
   const key = 'd365.items.columns';
   const view = 'd365_items_lines';
   await db.run(`CREATE OR REPLACE VIEW ${view} AS
-    WITH l AS (SELECT ${loaded.rec} AS rec, ${textOf(requireColumn(loaded, `${key}.item`, columns.item))} AS item,
-      ${textOf(requireColumn(loaded, `${key}.itemGroup`, columns.itemGroup))} AS item_group FROM ${loaded.table})
+    WITH l AS (SELECT ${loaded.rec} AS rec, ${textOf(sql, requireColumn(loaded, `${key}.item`, columns.item))} AS item,
+      ${textOf(sql, requireColumn(loaded, `${key}.itemGroup`, columns.itemGroup))} AS item_group FROM ${loaded.table})
     SELECT *, CASE WHEN item = '' THEN 'item is empty' END AS reason,
-      min(rec) FILTER (WHERE item <> '') OVER (PARTITION BY item) AS first_rec
+      min(CASE WHEN item <> '' THEN rec END) OVER (PARTITION BY item) AS first_rec
     FROM l`);
   await db.run(`CREATE OR REPLACE TABLE d365_items_groups AS SELECT item, item_group FROM ${view} WHERE reason IS NULL AND rec = first_rec AND item_group <> ''`);
   await db.run(`CREATE OR REPLACE VIEW d365_items_repeats AS SELECT rec, first_rec FROM ${view} WHERE reason IS NULL AND rec <> first_rec`);
@@ -283,8 +289,9 @@ type WmsColumns = ReconcileConfig['wms']['onHand']['columns'];
  * WMS on-hand or in-flight lines: facility → site and warehouse, SKU → item and dimensions, status words,
  * units converted into the D365 inventory unit. A field whose mapping fails is NULL on the rejected line.
  */
-export async function normalizeWms(db: Database, loaded: LoadedTable, configKey: 'wms.onHand' | 'wms.inFlight',
+export async function normalizeWms(db: Session, loaded: LoadedTable, configKey: 'wms.onHand' | 'wms.inFlight',
   columns: WmsColumns, mappings: WmsMappings): Promise<NormalizedLines & { atLevel: AtLevel; lineCounts: string }> {
+  const sql = db.dialect;
   const prefix = configKey === 'wms.onHand' ? 'wms' : 'inflight';
   const column = (field: keyof WmsColumns, required: boolean) => {
     const name = columns[field];
@@ -299,16 +306,16 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
         + `(or leave ${field} out of compareLevel)`);
     }
   }
-  const sku = textOf(column('item', true));
-  const facility = textOf(column('facility', true));
-  const quantityText = textOf(column('quantity', true));
-  const unit = columns.unit ? textOf(column('unit', true)) : undefined;
+  const sku = textOf(sql, column('item', true));
+  const facility = textOf(sql, column('facility', true));
+  const quantityText = textOf(sql, column('quantity', true));
+  const unit = columns.unit ? textOf(sql, column('unit', true)) : undefined;
   const compareStatus = mappings.level.includes('status');
-  const status = compareStatus ? textOf(column('status', true)) : `''`;
+  const status = compareStatus ? textOf(sql, column('status', true)) : `''`;
   const { units, facilities, statuses } = mappings.config.mappings;
 
   // One decision per distinct value, made by the rules in core/ and joined back; one scan finds the values.
-  const distinct = await db.columns(`SELECT sku, unit, facility, status_word, GROUPING(sku, unit) = 0 AS is_item, GROUPING(facility) = 0 AS is_facility
+  const distinct = await db.columns(`SELECT sku, unit, facility, status_word, grouping(sku) = 0 AS is_item, grouping(facility) = 0 AS is_facility
     FROM (SELECT ${sku} AS sku, ${unit ?? `''`} AS unit, ${facility} AS facility, ${status} AS status_word FROM ${loaded.table})
     GROUP BY GROUPING SETS ((sku, unit), (facility), (status_word))`);
   const itemRows: Array<Array<string | number | null>> = [];
@@ -347,7 +354,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
     : `' ' || l.unit || CASE WHEN im.factor <> 1 THEN ' (' || ${sql.shortNumber(converted)} || ' in the D365 unit)' ELSE '' END`;
   const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku AND im.unit = l.unit`,
     `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
-  const why = [numberCheck('l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
+  const why = [numberCheck(sql, 'l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
     reasonColumn('im.reason'), reasonColumn('fm.reason')];
   let statusValue = `''`;
   if (compareStatus) {
@@ -359,19 +366,19 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
   }
 
   const levelText = (field: 'location' | 'batch' | 'serial' | 'owner') =>
-    (mappings.level.includes(field) ? textOf(column(field, true)) : `''`);
+    (mappings.level.includes(field) ? textOf(sql, column(field, true)) : `''`);
   const mappedFields: Record<KeyField, string> = {
     company: sqlString(mappings.company), item: 'coalesce(im.item, l.sku)',
     ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, `coalesce(im.${d}, l.${d})`])) as Record<(typeof PRODUCT_DIMENSIONS)[number], string>,
     site: 'fm.site', warehouse: 'fm.warehouse', location: 'l.location', batch: 'l.batch', serial: 'l.serial', status: statusValue, owner: 'l.owner',
   };
-  why.push(...lengthChecks(comparedFields(mappings.level).filter((f) => f !== 'company').map((f): [KeyField, string] => [f, mappedFields[f]])));
+  why.push(...lengthChecks(sql, comparedFields(mappings.level).filter((f) => f !== 'company').map((f): [KeyField, string] => [f, mappedFields[f]])));
   const view = `${prefix}_lines`;
   await db.run(`CREATE OR REPLACE VIEW ${view} AS
     WITH l AS (
       SELECT ${loaded.rec} AS rec, ${sku} AS sku, ${facility} AS facility, ${status} AS status_word,
         ${unit ?? `''`} AS unit, ${quantityText} AS qty_text, ${sql.toDouble(quantityText)} AS qty_value,
-        ${PRODUCT_DIMENSIONS.map((d) => `${textOf(column(d, false))} AS ${d}`).join(', ')},
+        ${PRODUCT_DIMENSIONS.map((d) => `${textOf(sql, column(d, false))} AS ${d}`).join(', ')},
         ${levelText('location')} AS location, ${levelText('batch')} AS batch,
         ${levelText('serial')} AS serial, ${levelText('owner')} AS owner
       FROM ${loaded.table})
@@ -380,7 +387,7 @@ export async function normalizeWms(db: Database, loaded: LoadedTable, configKey:
       ${reasons(...why)} AS reason
     FROM l ${joins.join('\n    ')}`);
   // Summed to the compare level in the same pass that counts the rejected lines (grouped apart).
-  await db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(comparedFields(mappings.level))} AS key,
+  await db.run(`CREATE OR REPLACE TABLE ${prefix}_at_level AS SELECT ${keyStringSql(sql, comparedFields(mappings.level))} AS key,
     reason IS NULL AS accepted, sum(qty) AS qty, count(*) AS lines FROM ${view} ${sql.groupByAll}`);
   return {
     loaded, view, repeats: undefined,

@@ -1,0 +1,210 @@
+"""The reconcile job's Spark driver (job/spark/session.ts starts it with spark-submit).
+
+It holds one SparkSession and runs what the Node job asks, one request at a time, over a socket on 127.0.0.1:
+statements of the compare's SQL (job/compare/), files read into temporary views, and results written as Parquet
+for the job to read back. The rules stay in the Node job (core/); this file only moves sets.
+
+Protocol: the driver prints `IBAL_SPARK_READY <port>` on stdout, accepts one connection whose first line is the
+token from IBAL_SPARK_TOKEN, then answers each JSON line {"op": ...} with one JSON line {"ok": true, ...} or
+{"ok": false, "error": ..., "kind": "input" | "spark"}.
+"""
+import csv
+import io
+import json
+import os
+import socket
+import sys
+import traceback
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+CORRUPT = '__ibal_corrupt'
+REC = '__rec'
+DELIMITERS = [',', ';', '|', '\t']
+
+
+class InputProblem(Exception):
+    """A file that cannot be read: the job reports it as bad input (exit 2)."""
+
+
+def header_line(spark, path):
+    first = spark.read.text(path).limit(1).collect()
+    if not first:
+        raise InputProblem('the file is empty')
+    return first[0][0].lstrip('\ufeff')
+
+
+def sniff_delimiter(header):
+    counts = [(header.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
+    best = max(counts)
+    return best[2] if best[0] > 0 else ','
+
+
+def field_count(line, delimiter):
+    try:
+        return len(next(csv.reader(io.StringIO(line), delimiter=delimiter, quotechar='"')))
+    except (StopIteration, csv.Error):
+        return 0
+
+
+def read_csv(spark, path, columns, delimiter, multi_line):
+    schema = T.StructType([T.StructField(c, T.StringType()) for c in columns] + [T.StructField(CORRUPT, T.StringType())])
+    return (spark.read.schema(schema)
+            .option('header', True).option('enforceSchema', True).option('sep', delimiter)
+            .option('quote', '"').option('escape', '"').option('mode', 'PERMISSIVE')
+            .option('columnNameOfCorruptRecord', CORRUPT).option('multiLine', multi_line)
+            .option('ignoreLeadingWhiteSpace', False).option('ignoreTrailingWhiteSpace', False)
+            .csv(path))
+
+
+def numbered(df):
+    """Each row with its position in the file (Spark reads one file's records in order across partitions)."""
+    schema = T.StructType(df.schema.fields + [T.StructField(REC, T.LongType())])
+    return df.rdd.zipWithIndex().map(lambda pair: tuple(pair[0]) + (pair[1],)).toDF(schema)
+
+
+def load(spark, request):
+    path, kind, name = request['path'], request['kind'], request['name']
+    malformed = []
+    delimiter = ','
+    try:
+        if kind == 'parquet':
+            raw = spark.read.parquet(path)
+            columns = raw.columns
+            table = numbered(raw.select([F.col(f'`{c}`').cast('string').alias(c) for c in columns]))
+        elif kind == 'delta':
+            raw = spark.read.format('delta').load(path)
+            columns = raw.columns
+            table = numbered(raw.select([F.col(f'`{c}`').cast('string').alias(c) for c in columns]))
+        else:
+            header = header_line(spark, path)
+            delimiter = sniff_delimiter(header)
+            columns = next(csv.reader(io.StringIO(header), delimiter=delimiter, quotechar='"'))
+            if len(set(c.lower() for c in columns)) != len(columns):
+                raise InputProblem('the header names a column twice')
+            # One record a line reads in parallel; a quoted line break needs the whole file read as one. The reading
+            # with fewer malformed records is the file's.
+            best = None
+            for multi_line in (False, True):
+                df = numbered(read_csv(spark, path, columns, delimiter, multi_line)).persist(StorageLevel.MEMORY_AND_DISK)
+                bad = df.filter(F.col(CORRUPT).isNotNull()).select(REC, CORRUPT).orderBy(REC).collect()
+                if best is None or len(bad) < len(best[1]):
+                    if best is not None:
+                        best[0].unpersist()
+                    best = (df, bad)
+                else:
+                    df.unpersist()
+                if not bad:
+                    break
+            df, bad = best
+            expected = len(columns)
+            for rec, text in bad:
+                found = field_count(text, delimiter)
+                kind_of = 'too many columns' if found > expected else 'missing columns'
+                malformed.append({'line': rec + 2, 'raw': text.rstrip('\r\n'),
+                                  'reason': f'malformed CSV line: {kind_of} (Expected Number of Columns: {expected} Found: {found})'})
+            good = df.filter(F.col(CORRUPT).isNull()).drop(CORRUPT, REC)
+            table = numbered(good)
+    except InputProblem:
+        raise
+    except Exception as error:  # noqa: BLE001 - Spark's reader raises many kinds; the job names the file
+        raise InputProblem(first_line(error)) from error
+    table = table.persist(StorageLevel.MEMORY_AND_DISK)
+    table.createOrReplaceTempView(name)
+    parsed = table.count()
+    return {'columns': columns, 'parsed': parsed, 'malformed': malformed, 'delimiter': delimiter}
+
+
+def first_line(error):
+    text = str(getattr(error, 'desc', None) or error)
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line[:500]
+    return type(error).__name__
+
+
+def handle(spark, request, cached):
+    op = request['op']
+    spark.sparkContext.setJobDescription(request.get('phase') or op)
+    if op == 'sql':
+        spark.sql(request['statement'])
+        return {}
+    if op == 'table':
+        df = spark.sql(request['query'])
+        if request.get('cache'):
+            previous = cached.pop(request['name'], None)
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            df.count()
+            if previous is not None:
+                previous.unpersist()
+            cached[request['name']] = df
+        df.createOrReplaceTempView(request['name'])
+        return {}
+    if op == 'parquet':
+        df = spark.read.parquet(request['path'])
+        if request.get('union'):
+            df = spark.table(request['name']).unionByName(df)
+        df = df.persist(StorageLevel.MEMORY_AND_DISK)
+        df.count()
+        previous = cached.pop(request['name'], None)
+        if previous is not None:
+            previous.unpersist()
+        cached[request['name']] = df
+        df.createOrReplaceTempView(request['name'])
+        return {}
+    if op == 'empty':
+        schema = T.StructType([T.StructField(n, T.DoubleType() if t == 'DOUBLE' else T.LongType() if t == 'BIGINT'
+                                             else T.BooleanType() if t == 'BOOLEAN' else T.StringType()) for n, t in request['columns']])
+        spark.createDataFrame([], schema).createOrReplaceTempView(request['name'])
+        return {}
+    if op == 'query':
+        df = spark.sql(request['query'])
+        if request.get('ordered'):
+            df = df.coalesce(1)
+        df.write.mode('overwrite').parquet(request['path'])
+        return {}
+    if op == 'load':
+        return load(spark, request)
+    raise ValueError(f'unknown request {op}')
+
+
+def main():
+    token = os.environ.get('IBAL_SPARK_TOKEN', '')
+    spark = SparkSession.builder.appName(os.environ.get('IBAL_SPARK_APP', 'ibal reconcile')).getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get('IBAL_SPARK_LOG_LEVEL', 'ERROR'))
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(('127.0.0.1', 0))
+    server.listen(1)
+    print(f'IBAL_SPARK_READY {server.getsockname()[1]} {spark.version}', flush=True)
+    connection, _ = server.accept()
+    server.close()
+    reader = connection.makefile('r', encoding='utf-8')
+    writer = connection.makefile('w', encoding='utf-8')
+    if reader.readline().rstrip('\n') != token:
+        connection.close()
+        spark.stop()
+        sys.exit(3)
+    cached = {}
+    for line in reader:
+        request = json.loads(line)
+        if request['op'] == 'stop':
+            break
+        try:
+            answer = {'ok': True, **handle(spark, request, cached)}
+        except InputProblem as problem:
+            answer = {'ok': False, 'kind': 'input', 'error': str(problem)}
+        except Exception as error:  # noqa: BLE001 - every failure goes back to the job, named
+            answer = {'ok': False, 'kind': 'spark', 'error': first_line(error),
+                      'detail': ''.join(traceback.format_exception_only(type(error), error))[-4000:]}
+        writer.write(json.dumps(answer) + '\n')
+        writer.flush()
+    connection.close()
+    spark.stop()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,63 @@
+/**
+ * Which spark-submit runs the driver, against which master, with what. Spark comes from the user's Spark
+ * (`spark.submit`, or SPARK_HOME), or from the project's own environment that `npm test` prepares
+ * (tools/spark-env.mjs: a Python venv with the pinned pyspark, which carries Spark's jars).
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export interface SparkSettings {
+  /** `local[*]`, `local[2]`, `spark://host:7077`, `yarn`, `k8s://https://host:443`. */
+  master: string;
+  /** spark-submit to use; default SPARK_HOME's, else the project's environment, else the one on PATH. */
+  submit?: string | undefined;
+  /** Extra Spark properties (`spark.executor.instances`, `spark.jars.packages` …), passed as --conf. */
+  conf: Record<string, string>;
+  /** A folder both this machine and Spark's executors see, for the Parquet that crosses between them. */
+  exchange?: string | undefined;
+  startSeconds: number;
+  /** Spark's own log lines on stderr (IBAL_SPARK_LOG=1); otherwise only kept for an error. */
+  echoLog: boolean;
+}
+
+/** The project's folder: the one holding this package's package.json above the running script (bin.js, or jest). */
+export const PROJECT_ROOT = (() => {
+  const start = process.argv[1] && existsSync(process.argv[1]) ? dirname(realpathSync(process.argv[1])) : process.cwd();
+  for (let dir = start; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'inventory-balance') return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+})();
+
+/** The project's Spark environment, made by tools/spark-env.mjs. */
+export const PROJECT_SPARK = join(PROJECT_ROOT, '.spark', 'venv');
+
+export const DRIVER = join(PROJECT_ROOT, 'job', 'spark', 'driver.py');
+
+export interface SparkCommand { file: string; args: string[]; env: Record<string, string>; describe: string }
+
+export function sparkCommand(settings: SparkSettings): SparkCommand {
+  const projectSubmit = join(PROJECT_SPARK, 'bin', 'spark-submit');
+  const sparkHome = process.env.SPARK_HOME;
+  const file = settings.submit
+    ?? (sparkHome && existsSync(join(sparkHome, 'bin', 'spark-submit')) ? join(sparkHome, 'bin', 'spark-submit')
+      : existsSync(projectSubmit) ? projectSubmit : 'spark-submit');
+  const env: Record<string, string> = {};
+  if (file === projectSubmit) {
+    // The project's pyspark runs its own Python; executors on this machine must use the same one.
+    env.PYSPARK_PYTHON = join(PROJECT_SPARK, 'bin', 'python');
+    env.PYSPARK_DRIVER_PYTHON = env.PYSPARK_PYTHON;
+    env.PATH = `${join(PROJECT_SPARK, 'bin')}:${process.env.PATH ?? ''}`;
+  }
+  const conf: Record<string, string> = {
+    'spark.ui.showConsoleProgress': 'false',
+    'spark.ui.enabled': 'false',
+    'spark.sql.session.timeZone': 'UTC',
+    'spark.sql.shuffle.partitions': '8',
+    ...settings.conf,
+  };
+  const args = ['--master', settings.master, '--name', 'ibal reconcile',
+    ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]), resolve(DRIVER)];
+  return { file, args, env, describe: `${file} --master ${settings.master}` };
+}
