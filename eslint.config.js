@@ -4,7 +4,7 @@ import globals from 'globals';
 import powerApps from '@microsoft/eslint-plugin-power-apps';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'generated/', 'node_modules/', 'coverage/', 'bench/data/', 'test/artifacts/', 'sandbox/.data/',
+  { ignores: ['dist/', 'out/', 'generated/', 'node_modules/', 'coverage/', 'bench/data/', 'test/artifacts/', 'sandbox/.data/', '.spark/',
     // The built web resources and control, copied next to their definitions for pac by npm run solution:src.
     'solution/src/WebResources/', 'solution/src/Controls/'] },
   js.configs.recommended,

@@ -31,7 +31,6 @@ const PLACE_FIELDS: ReadonlyArray<[keyof WmsColumns, string]> = [['location', 'b
 
 /** Sets `likelyCause` and `causeEvidence` on each discrepancy and returns the run's figures per cause. */
 export async function findLikelyCauses(db: Session, sources: CauseSources, discrepancies: Discrepancy[]): Promise<RunCauses> {
-  const sql = db.dialect;
   const { config } = sources;
   // Only keys with a residual get a cause; their lines are a few percent of the files.
   await db.run('CREATE TEMP TABLE cause_keys (key VARCHAR, in_flight_qty DOUBLE)');

@@ -127,8 +127,3 @@ function numbersFromBigInts(row: Record<string, unknown>): Row {
   for (const [key, value] of Object.entries(row)) if (typeof value === 'bigint') row[key] = Number(value);
   return row;
 }
-
-/** A quoted SQL identifier; column names come from file headers and may hold anything. */
-export function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}

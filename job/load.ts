@@ -10,7 +10,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Reject, Source } from '../core/run.js';
 import type { SqlDialect } from './compare/dialect.js';
-import { Database, ident, type Session } from './db.js';
+import { Database } from './db.js';
 import { InputError } from './errors.js';
 import type { ScannableFile } from './sources.js';
 

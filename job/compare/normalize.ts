@@ -189,7 +189,6 @@ export async function normalizeD365(db: Session, loaded: LoadedTable, config: Re
  * (no serials, no owners), its per-key table already is at the level and is used as it is.
  */
 export async function d365AtLevel(db: Session): Promise<AtLevel> {
-  const sql = db.dialect;
   const { oneValue } = await db.one<{ oneValue: boolean | null }>('SELECT min(finer) = max(finer) AS oneValue FROM d365_keys WHERE accepted');
   if (oneValue === false) {
     await db.run('CREATE OR REPLACE TABLE d365_at_level AS SELECT key, sum(qty) AS qty FROM d365_keys WHERE accepted GROUP BY key');
