@@ -51,8 +51,10 @@ export async function loadTable(db: Database, source: Source, file: ScannableFil
   let malformed: Reject[] = [];
   let delimiter = ',';
   if (file.kind === 'csv') {
+    // The scan is recorded only when a line was malformed; otherwise the sniffer says what the delimiter was.
     const scan = await db.all<{ delimiter: string }>(`SELECT delimiter FROM ${scanTable} LIMIT 1`);
-    delimiter = scan[0]?.delimiter ?? ',';
+    const sniffed = scan[0] ? [] : await db.all<{ delimiter: string }>(`SELECT Delimiter AS delimiter FROM sniff_csv(${sqlText(file.path)}, header = true, all_varchar = true)`);
+    delimiter = scan[0]?.delimiter ?? sniffed[0]?.delimiter ?? ',';
     const rows = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string; column_name: string | null }>(
       `SELECT line, any_value(csv_line) AS csv_line, any_value(error_type) AS error_type,
               any_value(error_message) AS error_message, any_value(column_name) AS column_name

@@ -79,6 +79,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   try {
     if (engine === 'spark' && options.sparkSession) {
       spark = options.sparkSession;
+      spark.useLocal(db);
       compute = spark;
     } else if (engine === 'spark') {
       const master = options.sparkMaster ?? config.spark.master;

@@ -33,6 +33,8 @@ export interface SqlDialect {
   readonly groupByAll: string;
   /** A quoted identifier (column names come from file headers and may hold anything). */
   ident(name: string): string;
+  /** A text as a string literal. */
+  string(value: string): string;
 }
 
 /** DuckDB, the job's engine on one machine. */
@@ -50,13 +52,15 @@ export const DUCKDB: SqlDialect = {
   shortNumber: (value) => `printf('%.15g', ${value})`,
   groupByAll: 'GROUP BY ALL',
   ident: (name) => `"${name.replaceAll('"', '""')}"`,
+  string: (value) => `'${value.replaceAll("'", "''")}'`,
 };
 
 /**
  * Spark SQL (3.5, the version Synapse and Fabric run). Its cast to DOUBLE also takes what no export means
  * (`1.5d`, hexadecimal `0x1p3`), so only plain decimals are cast: DuckDB's cast takes those, and `inf`, `nan` and
  * digit separators, which numberCheck refuses on both engines alike. Java's %g keeps trailing zeros; they are cut
- * so the text is C's. `split` takes a regular expression, which U+001F is not special in.
+ * so the text is C's. `split` takes a regular expression, which U+001F is not special in. Identifiers are quoted
+ * with backticks and string literals escaped with backslashes.
  */
 export const SPARK: SqlDialect = {
   keySeparator: 'chr(31)',
@@ -72,4 +76,6 @@ export const SPARK: SqlDialect = {
   shortNumber: (value) => `regexp_replace(regexp_replace(format_string('%.15g', CAST(${value} AS DOUBLE)), '(\\\\.[0-9]*?)0+(e|$)', '$1$2'), '\\\\.(e|$)', '$1')`,
   groupByAll: 'GROUP BY ALL',
   ident: (name) => `\`${name.replaceAll('`', '``')}\``,
+  // Spark's literals take backslash escapes, and '' is two literals side by side, not a quote.
+  string: (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`,
 };

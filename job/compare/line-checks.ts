@@ -16,8 +16,8 @@ export interface Check { when: string; why: string }
 export const reasonColumn = (column: string): Check => ({ when: `${column} IS NOT NULL`, why: column });
 
 /** A value quoted into a reason: at most 40 characters, so a runaway field does not fill rejects.csv twice. */
-export const quoted = (text: string): string =>
-  `'''' || CASE WHEN length(${text}) > 40 THEN left(${text}, 40) || '…' ELSE ${text} END || ''''`;
+export const quoted = (sql: SqlDialect, text: string): string =>
+  `${sql.string("'")} || CASE WHEN length(${text}) > 40 THEN left(${text}, 40) || '…' ELSE ${text} END || ${sql.string("'")}`;
 
 /**
  * All reasons of a line joined, NULL when it passes every check. The conditions are tested first, so the reasons
@@ -35,7 +35,7 @@ export function reasons(...checks: Check[]): string {
 export function numberCheck(sql: SqlDialect, text: string, value: string, name: string): Check {
   return {
     when: `${text} = '' OR ${value} IS NULL OR NOT ${sql.isFinite(value)} OR ${sql.contains(text, `'_'`)}`,
-    why: `CASE WHEN ${text} = '' THEN '${name} is empty' ELSE '${name} ' || ${quoted(text)} || ' is not a number'
+    why: `CASE WHEN ${text} = '' THEN '${name} is empty' ELSE '${name} ' || ${quoted(sql, text)} || ' is not a number'
       || CASE WHEN ${sql.contains(text, `','`)} THEN ' (write numbers with a decimal point and no thousands separator)' ELSE '' END END`,
   };
 }
@@ -44,10 +44,10 @@ export function numberCheck(sql: SqlDialect, text: string, value: string, name: 
  * The reason a number is outside a Dataverse column's range; `shown` is what the reason quotes, `detail` (SQL)
  * what it adds after the quote.
  */
-export function rangeCheck(value: string, limits: { min: number; max: number }, name: string, shown: string, detail = `''`): Check {
+export function rangeCheck(sql: SqlDialect, value: string, limits: { min: number; max: number }, name: string, shown: string, detail = `''`): Check {
   return {
     when: `${value} < ${limits.min} OR ${value} > ${limits.max}`,
-    why: `'${name} ' || ${quoted(shown)} || ${detail} || ' is outside what Dataverse stores (${describeRange(limits)})'`,
+    why: `'${name} ' || ${quoted(sql, shown)} || ${detail} || ' is outside what Dataverse stores (${describeRange(limits)})'`,
   };
 }
 
@@ -58,7 +58,7 @@ export function lengthChecks(sql: SqlDialect, fields: ReadonlyArray<[KeyField, s
     return {
       // A text of at most maxLength bytes has at most maxLength characters: only longer ones are counted.
       when: `${sql.byteLength(expression)} > ${maxLength} AND length(${expression}) > ${maxLength}`,
-      why: `'${field} ' || ${quoted(expression)} || ' has ' || length(${expression}) || ' characters, more than the ${maxLength} Dataverse stores (${column})'`,
+      why: `'${field} ' || ${quoted(sql, expression)} || ' has ' || length(${expression}) || ' characters, more than the ${maxLength} Dataverse stores (${column})'`,
     };
   });
 }

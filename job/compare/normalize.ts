@@ -58,7 +58,7 @@ async function companySpelling(db: Session, loaded: LoadedTable, column: string 
   const sql = db.dialect;
   if (column === undefined) return configured;
   const rows = await db.all<{ company: string }>(`SELECT company FROM (SELECT ${textOf(sql, column)} AS company FROM ${loaded.table})
-    WHERE lower(company) = lower(${sqlString(configured)}) GROUP BY company ORDER BY count(*) DESC, company LIMIT 1`);
+    WHERE lower(company) = lower(${sql.string(configured)}) GROUP BY company ORDER BY count(*) DESC, company LIMIT 1`);
   return rows[0]?.company ?? configured;
 }
 
@@ -90,9 +90,9 @@ export async function normalizeD365(db: Session, loaded: LoadedTable, config: Re
   // While the file is only scanned, keys keep the company as each line spells it; one spelling throughout is then
   // the spelling (checked below), and a file that mixes them is loaded and read again.
   const company = loaded.scanned ? undefined : await companySpelling(db, loaded, companyColumn, config.company);
-  const companyOfKeys = company === undefined ? 'l.company' : sqlString(company);
+  const companyOfKeys = company === undefined ? 'l.company' : sql.string(company);
   const fields: Record<string, string> = {
-    company: companyColumn !== undefined ? textOf(sql, companyColumn) : sqlString(config.company),
+    company: companyColumn !== undefined ? textOf(sql, companyColumn) : sql.string(config.company),
     item: textOf(sql, column('item', true)),
   };
   for (const dim of PRODUCT_DIMENSIONS) fields[dim] = textOf(sql, column(dim, false));
@@ -119,7 +119,7 @@ export async function normalizeD365(db: Session, loaded: LoadedTable, config: Re
     outOfScope = `(sc.warehouse IS NULL AND NOT company_differs)`;
   }
 
-  const sameCompany = `lower(l.company) = lower(${sqlString(company ?? config.company)})`;
+  const sameCompany = `lower(l.company) = lower(${sql.string(company ?? config.company)})`;
   const compared = comparedFields(level).filter((f) => f !== 'company');
   const siteSql = siteFromMapping ? `coalesce(s.site, '')` : 'l.site';
   const view = 'd365_lines';
@@ -134,8 +134,8 @@ export async function normalizeD365(db: Session, loaded: LoadedTable, config: Re
       ${LEVEL_FIELDS.filter((f) => f !== 'site').map((f) => `l.${f}`).join(', ')},${itemGroupColumn ? ' l.item_group,' : ''}
       l.qty_value AS qty, out_of_scope,
       CASE WHEN out_of_scope THEN NULL ELSE ${reasons(numberCheck(sql, 'l.qty_text', 'l.qty_value', 'quantity'),
-    rangeCheck('l.qty_value', QUANTITY_RANGE, 'quantity', 'l.qty_text'), { when: `l.item = ''`, why: `'item is empty'` },
-    { when: 'company_differs', why: `'company ' || ${quoted('l.company')} || ' is not the configured company ' || ${sqlString(config.company)}` },
+    rangeCheck(sql, 'l.qty_value', QUANTITY_RANGE, 'quantity', 'l.qty_text'), { when: `l.item = ''`, why: `'item is empty'` },
+    { when: 'company_differs', why: `'company ' || ${quoted(sql, 'l.company')} || ' is not the configured company ' || ${sql.string(config.company)}` },
     ...lengthChecks(sql, compared.map((f): [KeyField, string] => [f, f === 'site' ? 'l.mapped_site' : `l.${f}`])))} END AS reason
     FROM checked l`);
 
@@ -353,7 +353,7 @@ export async function normalizeWms(db: Session, loaded: LoadedTable, configKey: 
     : `' ' || l.unit || CASE WHEN im.factor <> 1 THEN ' (' || ${sql.shortNumber(converted)} || ' in the D365 unit)' ELSE '' END`;
   const joins = [`LEFT JOIN ${prefix}_item_map im ON im.sku = l.sku AND im.unit = l.unit`,
     `LEFT JOIN ${prefix}_facility_map fm ON fm.facility = l.facility`];
-  const why = [numberCheck(sql, 'l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
+  const why = [numberCheck(sql, 'l.qty_text', 'l.qty_value', 'quantity'), rangeCheck(sql, converted, QUANTITY_RANGE, 'quantity', 'l.qty_text', convertedDetail),
     reasonColumn('im.reason'), reasonColumn('fm.reason')];
   let statusValue = `''`;
   if (compareStatus) {
@@ -367,7 +367,7 @@ export async function normalizeWms(db: Session, loaded: LoadedTable, configKey: 
   const levelText = (field: 'location' | 'batch' | 'serial' | 'owner') =>
     (mappings.level.includes(field) ? textOf(sql, column(field, true)) : `''`);
   const mappedFields: Record<KeyField, string> = {
-    company: sqlString(mappings.company), item: 'coalesce(im.item, l.sku)',
+    company: sql.string(mappings.company), item: 'coalesce(im.item, l.sku)',
     ...Object.fromEntries(PRODUCT_DIMENSIONS.map((d) => [d, `coalesce(im.${d}, l.${d})`])) as Record<(typeof PRODUCT_DIMENSIONS)[number], string>,
     site: 'fm.site', warehouse: 'fm.warehouse', location: 'l.location', batch: 'l.batch', serial: 'l.serial', status: statusValue, owner: 'l.owner',
   };

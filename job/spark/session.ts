@@ -51,7 +51,7 @@ export class SparkSession implements Session {
   private pending: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly process: ChildProcess, private readonly socket: Socket,
-    private readonly answers: AsyncIterator<string>, private readonly local: Database,
+    private readonly answers: AsyncIterator<string>, private local: Database,
     private readonly exchange: string, readonly version: string, private readonly log: string[]) {}
 
   /**
@@ -92,6 +92,11 @@ export class SparkSession implements Session {
     const answers = createInterface({ input: socket })[Symbol.asyncIterator]();
     child.removeAllListeners('exit');
     return new SparkSession(child, socket, answers, local, exchange, ready.version, log);
+  }
+
+  /** The run's DuckDB session, which reads results back and holds what is handed over (a shared driver serves runs in turn). */
+  useLocal(local: Database): void {
+    this.local = local;
   }
 
   /** One request at a time, answered in order. */
