@@ -13,10 +13,11 @@ export class Progress {
     this.write?.(`[${this.elapsed()}] ${name}\n`);
   }
 
-  file(source: string, label: string, read: number, rejected: number): void {
+  /** A file read: its lines and those the reader could not parse (the checks of each line come later; the summary counts all rejects). */
+  file(source: string, label: string, read: number, malformed: number): void {
     const took = ((Date.now() - this.phaseStarted) / 1000).toFixed(1);
     this.write?.(`[${this.elapsed()}]   ${source}: ${label}: ${read.toLocaleString('en-US')} lines read, `
-      + `${rejected.toLocaleString('en-US')} rejected (${took} s)\n`);
+      + `${malformed.toLocaleString('en-US')} malformed (${took} s)\n`);
   }
 
   warn(message: string): void {

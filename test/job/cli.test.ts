@@ -12,7 +12,7 @@ describe('the ibal command', () => {
   it('reconciles, shows progress and a summary on stderr, and exits 0', async () => {
     const s = new Scenario().costs({ A: 1 }).d365([d365Row('A', '11', 10)]).wms([wmsRow('A', 'DAL1', 4)]);
     const { stderr } = await run(bin, ['reconcile', '--config', s.writeConfig(), '--out', join(s.dir, 'out')]);
-    expect(stderr).toMatch(/wms\.onHand: wms\.csv: 1 lines read, 0 rejected/);
+    expect(stderr).toMatch(/wms\.onHand: wms\.csv: 1 lines read, 0 malformed/);
     expect(stderr).toMatch(/keys compared 1: Material 1, Timing 0, Immaterial 0, Balanced 0/);
     for (const f of ['discrepancies.csv', 'rejects.csv', 'run.json']) expect(existsSync(join(s.dir, 'out', f))).toBe(true);
   });
