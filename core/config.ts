@@ -17,8 +17,8 @@ const code = (maxLength: number) => nonEmpty.max(maxLength, `must be at most ${m
 /** Where a file comes from. The type follows the extension (.csv/.txt, .zip, .parquet) unless given. */
 const fileSource = {
   path: nonEmpty.describe('File path, relative to the config file'),
-  type: z.enum(['csv', 'package', 'parquet']).optional()
-    .describe('csv (header row, any delimiter), package (D365 data-management zip) or parquet; default from the extension'),
+  type: z.enum(['csv', 'package', 'parquet', 'delta']).optional()
+    .describe('csv (header row, any delimiter), package (D365 data-management zip), parquet, or delta (a Delta table\'s folder, read on Spark); default from the extension'),
   entity: nonEmpty.optional()
     .describe('For a data package holding several entities: the entity name in Manifest.xml, or the CSV file name'),
 };
@@ -47,8 +47,15 @@ const d365OnHandSchema = z.strictObject({
   format: z.enum(Object.keys(D365_FORMATS) as [keyof typeof D365_FORMATS, ...(keyof typeof D365_FORMATS)[]]).optional()
     .describe('A D365 data entity whose field names the file uses'),
   columns: d365OnHandColumnsSchema.optional().describe('Or map any CSV: canonical field → column name'),
+  inventDim: z.strictObject({
+    path: nonEmpty.describe('The INVENTDIM table: a Delta folder, Parquet or CSV, by path or address (abfss://…)'),
+    type: z.enum(['csv', 'parquet', 'delta']).optional(),
+  }).optional().describe('With format InventSumInventDim (path is then the INVENTSUM table): D365\'s tables as Synapse Link or Link to Fabric export them, joined on inventdimid (Spark only)'),
 }).refine((s) => (s.format === undefined) !== (s.columns === undefined), {
   message: 'give either "format" or "columns", not both and not neither',
+}).refine((s) => (s.format === 'InventSumInventDim') === (s.inventDim !== undefined), {
+  message: 'format InventSumInventDim and inventDim go together: path is the INVENTSUM table, inventDim.path the INVENTDIM table',
+  path: ['inventDim'],
 });
 
 const valuationSchema = z.strictObject({

@@ -126,7 +126,7 @@ export function textOf(sql: SqlDialect, column: string | undefined): string {
  * header as line 1, and malformed records take their line without a row, so they are stepped over.
  */
 export function lineNumberer(loaded: LoadedTable): (rowid: number) => number {
-  if (loaded.file.kind === 'parquet') return (rowid) => rowid + 1;
+  if (loaded.file.kind !== 'csv') return (rowid) => rowid + 1;
   const skipped = loaded.malformed.map((r) => r.line);
   return (rowid) => {
     let line = rowid + 2;

@@ -26,6 +26,7 @@ import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from
 import { Progress } from './progress.js';
 import { isUri, snapshotHash } from './snapshot-hash.js';
 import { openSource, sourceType, type ScannableFile, type SourceSpec } from './sources.js';
+import { withDelta } from './spark/environment.js';
 import { SparkSession } from './spark/session.js';
 
 export interface ReconcileOptions {
@@ -77,6 +78,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   };
   const engine = options.engine ?? config.engine;
   try {
+    if (config.d365.onHand.format === 'InventSumInventDim' && engine !== 'spark') {
+      throw new InputError(`d365.onHand.format InventSumInventDim: D365's tables from Synapse Link or Link to Fabric are joined on Spark (engine spark, README "Past one machine")`);
+    }
     if (engine === 'spark' && options.sparkSession) {
       spark = options.sparkSession;
       spark.useLocal(db);
@@ -84,7 +88,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     } else if (engine === 'spark') {
       const master = options.sparkMaster ?? config.spark.master;
       phase(`starting Spark (master ${master})`);
-      spark = await SparkSession.start({ ...config.spark, master, echoLog: process.env.IBAL_SPARK_LOG === '1' }, db,
+      const delta = [config.d365.onHand, config.d365.onHand.inventDim, config.d365.valuation, config.d365.items, config.wms.onHand, config.wms.inFlight]
+        .some((spec) => spec !== undefined && sourceType(spec) === 'delta');
+      spark = await SparkSession.start({ ...config.spark, conf: withDelta(config.spark.conf, delta), master, echoLog: process.env.IBAL_SPARK_LOG === '1' }, db,
         config.spark.exchange ? join(resolvePath(config.spark.exchange), `ibal-${process.pid}-${Date.now()}`) : join(workDir, 'exchange'));
       compute = spark;
       phase(`Spark ${spark.version} is running the compare`);
@@ -121,18 +127,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     const files: NormalizedLines[] = [];
     /** A file Spark reads from storage goes to it by its address; every other file is opened here (packages, UTF-16). */
-    const fileOf = async (source: Source, spec: SourceSpec): Promise<ScannableFile> => {
-      if (spark && isUri(spec.path)) {
-        const type = sourceType(spec);
+    const fileOf = async (source: string, spec: SourceSpec): Promise<ScannableFile> => {
+      const type = sourceType(spec);
+      if (type === 'delta' && !spark) {
+        throw new InputError(`${source}.type delta: a Delta table is read on Spark (engine spark, README "Past one machine"); on one machine give CSV, a data package or Parquet`);
+      }
+      if (spark && (isUri(spec.path) || type === 'delta')) {
         if (type === 'package') throw new InputError(`${source}.path: a data package is unpacked on this machine; give its path here, not an address (${spec.path})`);
-        return { label: spec.path, path: spec.path, kind: type };
+        return { label: spec.path, path: isUri(spec.path) ? spec.path : resolvePath(spec.path), kind: type };
       }
       return openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
     };
     const open = async (source: Source, spec: SourceSpec, table: string): Promise<LoadedTable> => {
       phase(`reading ${source} ${spec.path}`);
       const file = await fileOf(source, spec);
-      const loaded = spark ? await spark.load(source, file, table) : await loadTable(db, source, file, table);
+      const inventDim = source === 'd365.onHand' ? config.d365.onHand.inventDim : undefined;
+      const loaded = !spark ? await loadTable(db, source, file, table)
+        : await spark.load(source, file, table, inventDim && await fileOf('d365.onHand.inventDim', inventDim));
       progress.file(source, file.label, loaded.parsed + loaded.malformed.length, loaded.malformed.length);
       return loaded;
     };

@@ -10,16 +10,17 @@ import { InputError } from './errors.js';
 import { extractEntity } from './packages.js';
 import { Utf8Writer, utf16Of } from './text-encoding.js';
 
-export interface SourceSpec { path: string; type?: 'csv' | 'package' | 'parquet' | undefined; entity?: string | undefined }
+export interface SourceSpec { path: string; type?: 'csv' | 'package' | 'parquet' | 'delta' | undefined; entity?: string | undefined }
 
 export interface ScannableFile {
   /** What reports call the file: the configured path, or `package.zip!Entity.csv`. */
   label: string;
   path: string;
-  kind: 'csv' | 'parquet';
+  /** A Delta table's folder only reaches Spark, which reads it. */
+  kind: 'csv' | 'parquet' | 'delta';
 }
 
-export function sourceType(spec: SourceSpec): 'csv' | 'package' | 'parquet' {
+export function sourceType(spec: SourceSpec): 'csv' | 'package' | 'parquet' | 'delta' {
   if (spec.type) return spec.type;
   const ext = extname(spec.path).toLowerCase();
   if (ext === '.zip') return 'package';

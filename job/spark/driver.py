@@ -66,12 +66,68 @@ def numbered(df):
     return df.rdd.zipWithIndex().map(lambda pair: tuple(pair[0]) + (pair[1],)).toDF(schema)
 
 
+# INVENTDIM's dimensions as the on-hand view names them (core/formats.ts, InventSumInventDim); a table without one of
+# these fields (no owner dimension, say) gives it empty.
+DIMENSIONS = ['configid', 'inventcolorid', 'inventsizeid', 'inventstyleid', 'inventversionid', 'inventsiteid', 'inventlocationid',
+              'wmslocationid', 'inventbatchid', 'inventserialid', 'inventstatusid', 'inventownerid_ru']
+
+
+def read_table(spark, path, kind):
+    if kind == 'delta':
+        return spark.read.format('delta').load(path)
+    if kind == 'parquet':
+        return spark.read.parquet(path)
+    return spark.read.option('header', True).option('multiLine', True).option('escape', '"').csv(path)
+
+
+def lower_names(df):
+    return df.toDF(*[c.lower() for c in df.columns])
+
+
+def live(df):
+    """Rows Synapse Link marked deleted (IsDelete, in append-only tables) are not on hand."""
+    if 'isdelete' in df.columns:
+        df = df.filter(~F.coalesce(F.col('isdelete').cast('boolean'), F.lit(False)))
+    return df
+
+
+def inventsum(spark, request):
+    """D365's physical inventory per dimension: INVENTSUM joined with INVENTDIM on company and inventdimid."""
+    # Each INVENTSUM row keeps its place in the table as read: that is the line a reject names.
+    inventory = live(numbered(lower_names(read_table(spark, request['path'], request['sumKind']))))
+    dims = live(lower_names(read_table(spark, request['dimPath'], request['dimKind'])))
+    for table, df, needed in (('INVENTSUM', inventory, ['dataareaid', 'itemid', 'inventdimid', 'physicalinvent']),
+                              ('INVENTDIM', dims, ['dataareaid', 'inventdimid'])):
+        missing = [c for c in needed if c not in df.columns]
+        if missing:
+            raise InputProblem(f'{table} has no column {", ".join(missing)}; it has {", ".join(df.columns[:30])}')
+    if 'closed' in inventory.columns:
+        # A closed INVENTSUM row holds nothing on hand any more.
+        inventory = inventory.filter(F.coalesce(F.col('closed').cast('int'), F.lit(0)) == 0)
+    joined = inventory.alias('s').join(dims.alias('d'), (F.lower(F.col('s.dataareaid')) == F.lower(F.col('d.dataareaid')))
+                                       & (F.col('s.inventdimid') == F.col('d.inventdimid')), 'left')
+    columns = ['dataareaid', 'itemid'] + DIMENSIONS + ['physicalinvent']
+    picked = joined.select(
+        F.col('s.dataareaid').cast('string').alias('dataareaid'), F.col('s.itemid').cast('string').alias('itemid'),
+        *[(F.col(f'd.{c}') if c in dims.columns else F.lit(None)).cast('string').alias(c) for c in DIMENSIONS],
+        F.col('s.physicalinvent').cast('string').alias('physicalinvent'),
+        F.col('s.inventdimid').cast('string').alias('__inventdimid'), F.col('d.inventdimid').isNull().alias('__nodim'), F.col(f's.{REC}').alias(REC))
+    numbered_all = picked.persist(StorageLevel.MEMORY_AND_DISK)
+    malformed = [{'line': rec + 1, 'raw': f'{company},{item},{dim_id}',
+                  'reason': f'INVENTSUM line of item {item} names inventdimid {dim_id}, which INVENTDIM does not have'}
+                 for company, item, dim_id, rec in numbered_all.filter(F.col('__nodim'))
+                 .select('dataareaid', 'itemid', '__inventdimid', REC).orderBy(REC).collect()]
+    return numbered_all.filter(~F.col('__nodim')).select(*columns, REC), columns, malformed
+
+
 def load(spark, request):
     path, kind, name = request['path'], request['kind'], request['name']
     malformed = []
     delimiter = ','
     try:
-        if kind == 'parquet':
+        if kind == 'inventsum':
+            table, columns, malformed = inventsum(spark, request)
+        elif kind == 'parquet':
             raw = spark.read.parquet(path)
             columns = raw.columns
             table = numbered(raw.select([F.col(f'`{c}`').cast('string').alias(c) for c in columns]))
@@ -119,12 +175,16 @@ def load(spark, request):
 
 
 def first_line(error):
+    """What Spark said, without its stack trace: the message's lines up to the first one of the trace."""
     text = str(getattr(error, 'desc', None) or error)
+    kept = []
     for line in text.splitlines():
         line = line.strip()
+        if line.startswith('at ') or line.startswith('JVM stacktrace') or line.startswith('Traceback'):
+            break
         if line:
-            return line[:500]
-    return type(error).__name__
+            kept.append(line)
+    return ' '.join(kept)[:600] or type(error).__name__
 
 
 def handle(spark, request, cached):

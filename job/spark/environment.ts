@@ -35,6 +35,20 @@ export const PROJECT_SPARK = join(PROJECT_ROOT, '.spark', 'venv');
 
 export const DRIVER = join(PROJECT_ROOT, 'job', 'spark', 'driver.py');
 
+/** Delta Lake for Spark 3.5 (Synapse and Fabric have it built in; elsewhere Spark fetches it from Maven Central). */
+export const DELTA_PACKAGE = 'io.delta:delta-spark_2.12:3.2.1';
+
+/** The Spark properties a run needs: Delta's package and session extension when a source is a Delta table (the config's own win). */
+export function withDelta(conf: Record<string, string>, delta: boolean): Record<string, string> {
+  if (!delta) return conf;
+  return {
+    'spark.jars.packages': DELTA_PACKAGE,
+    'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
+    'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
+    ...conf,
+  };
+}
+
 export interface SparkCommand { file: string; args: string[]; env: Record<string, string>; describe: string }
 
 export function sparkCommand(settings: SparkSettings): SparkCommand {

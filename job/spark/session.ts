@@ -195,13 +195,17 @@ export class SparkSession implements Session {
   }
 
   /** A file read by Spark into a table of text columns, each record numbered (`__rec`) in file order. */
-  async load(source: Source, file: ScannableFile, table: string, kind: 'csv' | 'parquet' | 'delta' = file.kind): Promise<LoadedTable> {
+  async load(source: Source, file: ScannableFile, table: string, inventDim?: ScannableFile): Promise<LoadedTable> {
     let loaded: z.infer<typeof Loaded>;
+    const kind = file.kind;
     try {
-      loaded = Loaded.parse(await this.request({ op: 'load', name: table, path: file.path, kind }));
+      loaded = Loaded.parse(await this.request(inventDim
+        ? { op: 'load', name: table, kind: 'inventsum', path: file.path, sumKind: kind, dimPath: inventDim.path, dimKind: inventDim.kind }
+        : { op: 'load', name: table, path: file.path, kind }));
     } catch (error) {
       if (error instanceof InputError) {
-        throw new InputError(`${file.label}: cannot be read as ${kind === 'csv' ? 'CSV' : kind === 'delta' ? 'Delta' : 'Parquet'} by Spark (${error.message}) (${source})`);
+        const what = inventDim ? `D365's INVENTSUM and INVENTDIM (${inventDim.label})` : kind === 'csv' ? 'CSV' : kind === 'delta' ? 'Delta' : 'Parquet';
+        throw new InputError(`${file.label}: cannot be read as ${what} by Spark (${error.message}) (${source})`);
       }
       throw error;
     }
