@@ -140,7 +140,7 @@ export class SparkSession implements Session {
   /** A query's result, written by Spark as Parquet and read back here. */
   private async result(query: string): Promise<string> {
     const path = join(this.exchange, `result-${(this.exchanged += 1)}`);
-    await this.request({ op: 'query', query, path, ordered: true });
+    await this.request({ op: 'query', query, path });
     return `read_parquet(${sqlString(join(path, '*.parquet'))})`;
   }
 
