@@ -17,7 +17,7 @@ export type ReviewAction =
   /** `approverId`: who approves; they may not approve a count they recorded themselves. */
   | { kind: 'approve'; reasonCode: ReasonCode | undefined; comment?: string | undefined; approverId?: string | undefined }
   | { kind: 'reject'; reasonCode?: ReasonCode | undefined; comment: string | undefined }
-  | { kind: 'explain'; reasonCode?: ReasonCode | undefined; comment?: string | undefined }
+  | { kind: 'explain'; reasonCode?: ReasonCode | undefined; comment?: string | undefined; byApprover?: boolean | undefined }
   | { kind: 'startPosting' } | { kind: 'posted' } | { kind: 'postError'; message: string } | { kind: 'retryPosting' }
   | { kind: 'synced' } | { kind: 'syncError'; message: string };
 
@@ -148,7 +148,9 @@ export function transition(subject: ReviewSubject, action: ReviewAction, setting
     case 'explain': {
       const comment = action.comment?.trim() ?? '';
       if (subject.status === 'Sync error') {
-        // IV holds the correction; only D365's journal failed. Closing it says what was done about it in D365.
+        // IV holds the correction; only D365's journal failed. Closing it is a decision on a posted correction, an
+        // approver's, and says what was done about it in D365.
+        if (action.byApprover !== true) return { ok: false, reason: 'Closing a sync error takes an Inventory Balance Approver: Inventory Visibility already holds its approved correction.' };
         if (comment === '') return { ok: false, reason: 'Closing a sync error needs a comment saying how D365 was corrected (the journal posted by hand, say).' };
       } else if (subject.classification === 'Material') {
         return { ok: false, reason: 'Only Timing or Immaterial differences are closed as explained; a Material one is counted (a count that matches D365 closes it).' };

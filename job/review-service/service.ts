@@ -148,9 +148,10 @@ export class ReviewService {
     const found = await this.store.discrepancies(input.discrepancyIds);
     const { rows, refusals } = await ofCompletedRuns(this.store, found);
     const settings = workflowSettings(await this.store.settings());
-    const reasons = [...refusals, ...rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, settings)).filter((t): t is { ok: false; reason: string } => !t.ok)];
+    const approver = mayRun('approve', roles);
+    const reasons = [...refusals, ...rows.map((row) => this.transitionFor(input, row, context.InitiatingUserId, approver, settings)).filter((t): t is { ok: false; reason: string } => !t.ok)];
     if (input.allOrNothing && reasons.length > 0) {
-      const named = [...refusals.map((r) => `• ${r.reason}`), ...rows.map((row) => ({ row, t: this.transitionFor(input, row, context.InitiatingUserId, settings) })).filter((x) => !x.t.ok)
+      const named = [...refusals.map((r) => `• ${r.reason}`), ...rows.map((row) => ({ row, t: this.transitionFor(input, row, context.InitiatingUserId, approver, settings) })).filter((x) => !x.t.ok)
         .map((x) => `• ${x.row.name}: ${(x.t as { reason: string }).reason}`)];
       return { ok: false, message: `Nothing was recorded: ${plural(reasons.length, 'line')} cannot be taken as ${reasons.length === 1 ? 'it is' : 'they are'}.\n${named.slice(0, 20).join('\n')}${named.length > 20 ? `\n… and ${named.length - 20} more` : ''}` };
     }
@@ -225,18 +226,19 @@ export class ReviewService {
     let result: ActionResult;
     if (input.action === 'post') result = await this.post(row, input, heartbeat);
     else if (input.action === 'refreshIvStatus') result = await this.refresh(input, heartbeat);
-    else result = await this.review(input, row.createdBy, heartbeat);
+    else result = await this.review(input, row.createdBy, mayRun('approve', roles), heartbeat);
     return { ...result, summary: summary(input.action, result) };
   }
 
-  private transitionFor(input: ReviewRequestInput, row: DiscrepancyRow, requester: string, settings: WorkflowSettings) {
+  private transitionFor(input: ReviewRequestInput, row: DiscrepancyRow, requester: string, approver: boolean, settings: WorkflowSettings) {
     const action = actionFor(input, row);
     if (!action) return { ok: false as const, reason: 'No counted quantity was entered for it.' };
-    return transition(row.subject, action.kind === 'approve' ? { ...action, approverId: requester } : action, settings);
+    if (action.kind === 'approve') return transition(row.subject, { ...action, approverId: requester }, settings);
+    return transition(row.subject, action.kind === 'explain' ? { ...action, byApprover: approver } : action, settings);
   }
 
   /** Request count, Record count, Approve, Reject, Mark explained: one transition per line, who and when stamped. */
-  private async review(input: ReviewRequestInput, requester: string, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
+  private async review(input: ReviewRequestInput, requester: string, approver: boolean, heartbeat: (progress: string) => Promise<void>): Promise<ActionResult> {
     const found = await this.store.discrepancies(input.discrepancyIds);
     const { rows, refusals } = await ofCompletedRuns(this.store, found);
     refusals.unshift(...missing(input.discrepancyIds, found));
@@ -253,7 +255,7 @@ export class ReviewService {
         refusals.push({ id: row.id, name: row.name, reason: 'Inventory Visibility holds this correction after all: it is not taken back. Post it again or refresh its IV status.' });
         continue;
       }
-      const t = this.transitionFor(input, row, requester, settings);
+      const t = this.transitionFor(input, row, requester, approver, settings);
       if (!t.ok) { refusals.push({ id: row.id, name: row.name, reason: t.reason }); continue; }
       if (t.changes.withdrawn && row.postingBatchId) batches.add(row.postingBatchId);
       const columns = reviewColumns(t.changes, requester, now);

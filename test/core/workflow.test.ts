@@ -71,7 +71,7 @@ describe('review workflow: every open state has a way on', () => {
     Posting: [{ kind: 'posted' }, { kind: 'postError', message: 'IV said no' }],
     Posted: [{ kind: 'synced' }, { kind: 'syncError', message: 'journal failed' }],
     'Post error': [{ kind: 'retryPosting' }, { kind: 'reject', comment: 'not to be posted' }],
-    'Sync error': [{ kind: 'synced' }, { kind: 'explain', comment: 'Journal posted by hand in D365' }],
+    'Sync error': [{ kind: 'synced' }, { kind: 'explain', comment: 'Journal posted by hand in D365', byApprover: true }],
   };
   it.each(statuses)('%s', (status) => {
     for (const action of ways[status]) expect(transition(subject({ status, countedQty: 90 }), action, settings)).toMatchObject({ ok: true });
@@ -87,7 +87,14 @@ describe('review workflow: every open state has a way on', () => {
   it('takes back an approval or a failed posting (its seal and posting cleared), and closes a sync error only with a comment', () => {
     expect(transition(subject({ status: 'Approved', countedQty: 90 }), { kind: 'reject', comment: 'wrong bin' }, settings))
       .toMatchObject({ ok: true, changes: { status: 'Rejected', withdrawn: true } });
-    expect(transition(subject({ status: 'Sync error', countedQty: 90 }), { kind: 'explain' }, settings)).toMatchObject({ ok: false });
+    expect(transition(subject({ status: 'Sync error', countedQty: 90 }), { kind: 'explain', byApprover: true }, settings)).toMatchObject({ ok: false });
+  });
+
+  it('leaves closing a sync error to an approver: IV already holds its approved correction', () => {
+    expect(transition(subject({ status: 'Sync error', countedQty: 90 }), { kind: 'explain', comment: 'fixed in D365, trust me' }, settings))
+      .toEqual({ ok: false, reason: 'Closing a sync error takes an Inventory Balance Approver: Inventory Visibility already holds its approved correction.' });
+    expect(transition(subject({ status: 'Sync error', countedQty: 90 }), { kind: 'explain', comment: 'Journal posted by hand', byApprover: true }, settings))
+      .toMatchObject({ ok: true, changes: { status: 'Explained' } });
   });
 
   it('offers a command only where it could change the line', () => {

@@ -58,3 +58,20 @@ it('follows up by itself: posted lines reach Synced without a refresh, and a cor
   const view = (await loop.call(ADMIN, 'GET', `ibal_discrepancies?$select=ibal_name&$filter=ibal_needsattention ne null`)).json.value.map((r: { ibal_name: string }) => r.ibal_name);
   expect(view).toContain('F2 / 11');
 });
+
+it("keeps a posted correction's sync error from a reviewer: closing it as explained takes an approver", async () => {
+  const { runId, ids } = await loop.seed([{ item: 'SYNCFAIL', d365Qty: 10, wmsQty: 7 }]);
+  const id = ids.SYNCFAIL!;
+  await loop.approveAll([id], { [id]: 7 });
+  await loop.done(APPROVER, { action: 'post', discrepancyIds: [], runId, confirmed: { lines: 1, absoluteValue: 30 } });
+  await loop.iv.advance(17);
+  await loop.done(APPROVER, { action: 'refreshIvStatus', discrepancyIds: [], runId });
+  expect(await loop.statusOf(id)).toBe('Sync error');
+  // As the auditor tried it: the reviewer asks Dataverse to close it with a comment of their own.
+  const asked = await loop.ask(REVIEWER, { action: 'explain', discrepancyIds: [id], comment: 'fixed in D365, trust me' });
+  expect([asked.status, asked.error]).toEqual([400,
+    'Nothing would change: Closing a sync error takes an Inventory Balance Approver: Inventory Visibility already holds its approved correction.']);
+  expect(await loop.statusOf(id)).toBe('Sync error');
+  expect(await loop.done(APPROVER, { action: 'explain', discrepancyIds: [id], comment: 'Journal posted by hand in D365' })).toMatchObject({ status: 'Completed', changed: 1 });
+  expect(await loop.statusOf(id)).toBe('Explained');
+});
