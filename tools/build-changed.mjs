@@ -1,7 +1,7 @@
 // `npm start`'s build: each step of `npm run build` runs only when one of its inputs is newer than what it built
 // last, so a start with nothing changed goes straight to the sandbox. The full `npm run build` always builds all.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const SKIPPED = new Set(['node_modules', 'dist', 'out', '.data', 'data', 'artifacts', 'generated', 'scratch', '.git']);
@@ -31,8 +31,10 @@ const started = performance.now();
 const said = [];
 
 // TypeScript: each source's emitted file must be newer than the source (tsc writes every file when it runs).
+// What tsconfig.json excludes (bundled by esbuild instead) has no emitted file to compare with.
+const excluded = JSON.parse(readFileSync('tsconfig.json', 'utf8')).exclude.map((path) => join(path));
 const sources = files('core', 'job', 'bench', 'solution', 'sandbox', 'webresources').filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts')
-  && !f.startsWith(join('bench', 'grid')) && !f.startsWith(join('sandbox', 'app', 'browser')) && f !== join('webresources', 'dialog', 'review.ts'));
+  && !excluded.some((path) => f === path || f.startsWith(`${path}/`)));
 const config = ['tsconfig.json', 'package-lock.json'];
 const tscReason = sources.map((f) => staleBecause([f, ...config], join('dist', f.replace(/\.tsx?$/, '.js')))).find(Boolean);
 if (tscReason) { said.push(`tsc (${tscReason})`); npx('tsc', ['-p', 'tsconfig.json']); }
