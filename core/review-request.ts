@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { bareId, reasonOf, reasonValue } from './dataverse/rows.js';
 import { lookupValueName, type ColumnDefinition } from './dataverse/schema.js';
 import { REQUEST_ACTION, REQUEST_STATUS, reviewRequest, snapshotRun } from './dataverse/tables.js';
+import { QUANTITY_RANGE, describeRange } from './stored-limits.js';
 import { REVIEW_COMMANDS, type ReasonCode, type ReviewCommand } from './workflow.js';
 
 const R = reviewRequest.columns;
@@ -65,7 +66,8 @@ const attributesSchema = z.object({
   [n(R.action)]: z.number().check(z.refine((v) => REQUEST_ACTION.some((a) => a.value === v), 'not an action of this version')),
   [n(R.discrepancies)]: z.nullish(json(z.array(guid).check(z.maxLength(MAX_REQUEST_LINES, `at most ${MAX_REQUEST_LINES} discrepancies a request`)))),
   [n(R.run)]: z.nullish(guid),
-  [n(R.countedQuantities)]: z.nullish(json(z.record(guid, z.number().check(z.nonnegative('a counted quantity is 0 or more'))))),
+  [n(R.countedQuantities)]: z.nullish(json(z.record(guid, z.number().check(z.nonnegative('a counted quantity is 0 or more'),
+    z.lte(QUANTITY_RANGE.max, `a counted quantity is at most what Dataverse stores (${describeRange(QUANTITY_RANGE)})`))))),
   [n(R.reasonCode)]: z.nullish(z.number()),
   [n(R.comment)]: z.nullish(z.string().check(z.maxLength(4000))),
   [n(R.confirmedLines)]: z.nullish(z.int().check(z.nonnegative())),

@@ -73,6 +73,16 @@ describe('no way around the review service', () => {
     expect(await loop.statusOf(id)).toBe('Counted');
   });
 
+  it('refuses a count Dataverse cannot store before it is saved, naming the limit, instead of failing later', async () => {
+    const { ids } = await loop.seed([{ item: 'P9', d365Qty: 10, wmsQty: 4 }]);
+    for (const count of [1e300, 1000000000000.12]) {
+      const asked = await loop.ask(REVIEWER, { action: 'recordCount', discrepancyIds: [ids.P9!], counts: { [ids.P9!]: count } });
+      expect(asked.status).toBe(400);
+      expect(asked.error).toContain('a counted quantity is at most what Dataverse stores (±100,000,000,000)');
+    }
+    expect(await loop.statusOf(ids.P9!)).toBe('New');
+  });
+
   it('lets an approver approve only with the approver role itself: administrators and System Administrators do not approve', async () => {
     const { id } = await countedLine('P5');
     const asked = await loop.ask(ADMIN, { action: 'approve', discrepancyIds: [id], reasonCode: 'Shrink' });
