@@ -126,16 +126,18 @@ def inventsum(spark, request):
                   'reason': f'INVENTSUM line of item {item} names inventdimid {dim_id}, which INVENTDIM does not have'}
                  for company, item, dim_id, rec in numbered_all.filter(F.col('__nodim'))
                  .select('dataareaid', 'itemid', '__inventdimid', REC).orderBy(REC).collect()]
-    return numbered_all.filter(~F.col('__nodim')).select(*columns, REC), columns, malformed
+    return numbered_all.filter(~F.col('__nodim')).select(*columns, REC), columns, malformed, numbered_all
 
 
-def load(spark, request):
+def load(spark, request, cached):
     path, kind, name = request['path'], request['kind'], request['name']
     malformed = []
     delimiter = ','
+    scratch = []  # what the table is computed from, let go once the table is kept
     try:
         if kind == 'inventsum':
-            table, columns, malformed = inventsum(spark, request)
+            table, columns, malformed, joined = inventsum(spark, request)
+            scratch.append(joined)
         elif kind == 'parquet':
             raw = spark.read.parquet(path)
             columns = raw.columns
@@ -165,6 +167,7 @@ def load(spark, request):
                 if not bad:
                     break
             df, bad = best
+            scratch.append(df)
             expected = len(columns)
             for rec, text in bad:
                 found = field_count(text, delimiter)
@@ -177,9 +180,9 @@ def load(spark, request):
         raise
     except Exception as error:  # noqa: BLE001 - Spark's reader raises many kinds; the job names the file
         raise InputProblem(first_line(error)) from error
-    table = table.persist(StorageLevel.MEMORY_AND_DISK)
-    table.createOrReplaceTempView(name)
-    parsed = table.count()
+    parsed = keep(cached, name, table)
+    for df in scratch:
+        df.unpersist()
     return {'columns': columns, 'parsed': parsed, 'malformed': malformed, 'delimiter': delimiter}
 
 
@@ -196,6 +199,18 @@ def first_line(error):
     return ' '.join(kept)[:600] or type(error).__name__
 
 
+def keep(cached, name, df):
+    """A table: computed now and kept (as DuckDB's CREATE TABLE is), replacing what had the name; returns its rows."""
+    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    rows = df.count()
+    previous = cached.pop(name, None)
+    if previous is not None:
+        previous.unpersist()
+    cached[name] = df
+    df.createOrReplaceTempView(name)
+    return rows
+
+
 def handle(spark, request, cached):
     op = request['op']
     spark.sparkContext.setJobDescription(request.get('phase') or op)
@@ -205,25 +220,15 @@ def handle(spark, request, cached):
     if op == 'table':
         df = spark.sql(request['query'])
         if request.get('cache'):
-            previous = cached.pop(request['name'], None)
-            df = df.persist(StorageLevel.MEMORY_AND_DISK)
-            df.count()
-            if previous is not None:
-                previous.unpersist()
-            cached[request['name']] = df
-        df.createOrReplaceTempView(request['name'])
+            keep(cached, request['name'], df)
+        else:
+            df.createOrReplaceTempView(request['name'])
         return {}
     if op == 'parquet':
         df = spark.read.parquet(request['path'])
         if request.get('union'):
             df = spark.table(request['name']).unionByName(df)
-        df = df.persist(StorageLevel.MEMORY_AND_DISK)
-        df.count()
-        previous = cached.pop(request['name'], None)
-        if previous is not None:
-            previous.unpersist()
-        cached[request['name']] = df
-        df.createOrReplaceTempView(request['name'])
+        keep(cached, request['name'], df)
         return {}
     if op == 'empty':
         schema = T.StructType([T.StructField(n, T.DoubleType() if t == 'DOUBLE' else T.LongType() if t == 'BIGINT'
@@ -236,7 +241,7 @@ def handle(spark, request, cached):
         spark.sql(request['query']).write.mode('overwrite').parquet(request['path'])
         return {}
     if op == 'load':
-        return load(spark, request)
+        return load(spark, request, cached)
     raise ValueError(f'unknown request {op}')
 
 
