@@ -174,7 +174,15 @@ export const reconcileConfigSchema = z.strictObject({
     master: nonEmpty.default('local[*]').describe('The Spark master: local[*], spark://host:7077, yarn, k8s://https://host:443'),
     submit: nonEmpty.optional().describe('spark-submit to run; default SPARK_HOME\'s, else the project\'s environment (npm test makes it), else the one on PATH'),
     conf: z.record(nonEmpty, z.string()).default({}).describe('Spark properties passed as --conf (spark.executor.instances, spark.jars.packages …)'),
-    exchange: nonEmpty.optional().describe('A folder this machine and the executors both see, for the Parquet that crosses between them; default a private temp folder (enough for local and one-machine masters)'),
+    exchange: z.union([nonEmpty, z.strictObject({
+      spark: nonEmpty.describe('The folder as Spark names it (abfss://…)'),
+      local: nonEmpty.describe('The same folder as this machine reads it (a mount of that storage)'),
+    })]).optional().describe('A folder this machine and Spark both see, for the Parquet that crosses between them; default a private temp folder (enough for local and one-machine masters)'),
+    livy: z.strictObject({
+      url: z.url().describe('The Livy root sessions are created under: https://<workspace>.dev.azuresynapse.net/livyApi/versions/2019-11-01-preview/sparkPools/<pool>, or another Livy server'),
+      scope: nonEmpty.default('https://dev.azuresynapse.net/.default').describe('The Microsoft Entra scope of its tokens (client credentials from IBAL_TENANT_ID, IBAL_CLIENT_ID, IBAL_CLIENT_SECRET)'),
+      loginUrl: z.url().optional().describe('A stand-in for Microsoft Entra on 127.0.0.1 (the sandbox, tests)'),
+    }).optional().describe('Run the driver in a Livy session (a Synapse Spark pool, Fabric, any Livy) instead of starting it with spark-submit; master and submit are then not used'),
     startSeconds: z.number().int().positive().default(180).describe('How long Spark may take to start'),
   }).default({ master: 'local[*]', conf: {}, startSeconds: 180 }),
   snapshot: snapshotConfigSchema.optional().describe('How `ibal snapshot` asks D365 and the WMS for their on-hand at the same time (README, "Coordinated snapshots")'),

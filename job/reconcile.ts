@@ -27,7 +27,7 @@ import { Progress } from './progress.js';
 import { isUri, snapshotHash } from './snapshot-hash.js';
 import { openSource, sourceType, type ScannableFile, type SourceSpec } from './sources.js';
 import { withDelta } from './spark/environment.js';
-import { SparkSession } from './spark/session.js';
+import { openSpark, type SparkSession } from './spark/session.js';
 
 export interface ReconcileOptions {
   configPath: string;
@@ -90,8 +90,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       phase(`starting Spark (master ${master})`);
       const delta = [config.d365.onHand, config.d365.onHand.inventDim, config.d365.valuation, config.d365.items, config.wms.onHand, config.wms.inFlight]
         .some((spec) => spec !== undefined && sourceType(spec) === 'delta');
-      spark = await SparkSession.start({ ...config.spark, conf: withDelta(config.spark.conf, delta), master, echoLog: process.env.IBAL_SPARK_LOG === '1' }, db,
-        config.spark.exchange ? join(resolvePath(config.spark.exchange), `ibal-${process.pid}-${Date.now()}`) : join(workDir, 'exchange'));
+      const exchange = config.spark.exchange;
+      const run = `ibal-${process.pid}-${Date.now()}`;
+      spark = await openSpark({ ...config.spark, conf: withDelta(config.spark.conf, delta), master, echoLog: process.env.IBAL_SPARK_LOG === '1',
+        exchange: exchange === undefined ? { spark: join(workDir, 'exchange'), local: join(workDir, 'exchange') }
+          : typeof exchange === 'string' ? { spark: join(resolvePath(exchange), run), local: join(resolvePath(exchange), run) }
+            : { spark: `${exchange.spark.replace(/\/+$/, '')}/${run}`, local: join(resolvePath(exchange.local), run) } }, db);
       compute = spark;
       phase(`Spark ${spark.version} is running the compare`);
     }

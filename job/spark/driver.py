@@ -245,7 +245,19 @@ def handle(spark, request, cached):
     raise ValueError(f'unknown request {op}')
 
 
+def serve(spark, request, cached):
+    """One request's answer: what it gives, or the failure, named (an input problem is the job's exit 2)."""
+    try:
+        return {'ok': True, **handle(spark, request, cached)}
+    except InputProblem as problem:
+        return {'ok': False, 'kind': 'input', 'error': str(problem)}
+    except Exception as error:  # noqa: BLE001 - every failure goes back to the job, named
+        return {'ok': False, 'kind': 'spark', 'error': first_line(error),
+                'detail': ''.join(traceback.format_exception_only(type(error), error))[-4000:]}
+
+
 def main():
+    """spark-submit: one job connects over 127.0.0.1 with the token it started the driver with."""
     token = os.environ.get('IBAL_SPARK_TOKEN', '')
     spark = SparkSession.builder.appName(os.environ.get('IBAL_SPARK_APP', 'ibal reconcile')).getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get('IBAL_SPARK_LOG_LEVEL', 'ERROR'))
@@ -266,18 +278,23 @@ def main():
         request = json.loads(line)
         if request['op'] == 'stop':
             break
-        try:
-            answer = {'ok': True, **handle(spark, request, cached)}
-        except InputProblem as problem:
-            answer = {'ok': False, 'kind': 'input', 'error': str(problem)}
-        except Exception as error:  # noqa: BLE001 - every failure goes back to the job, named
-            answer = {'ok': False, 'kind': 'spark', 'error': first_line(error),
-                      'detail': ''.join(traceback.format_exception_only(type(error), error))[-4000:]}
-        writer.write(json.dumps(answer) + '\n')
+        writer.write(json.dumps(serve(spark, request, cached)) + '\n')
         writer.flush()
     connection.close()
     spark.stop()
 
 
-if __name__ == '__main__':
+# A Livy session (Synapse, Fabric, any Livy): the job sends this file as the session's first statement, with
+# IBAL_LIVY set, and then each request as a statement `ibal_livy('<request as base64 JSON>')`, whose output is the
+# answer's JSON line. The session's Spark is the one Livy started.
+_livy_cached = {}
+
+
+def ibal_livy(encoded):
+    import base64
+    request = json.loads(base64.b64decode(encoded).decode('utf-8'))
+    print(json.dumps(serve(SparkSession.builder.getOrCreate(), request, _livy_cached)))
+
+
+if __name__ == '__main__' and not globals().get('IBAL_LIVY'):
     main()

@@ -13,8 +13,6 @@ export interface SparkSettings {
   submit?: string | undefined;
   /** Extra Spark properties (`spark.executor.instances`, `spark.jars.packages` …), passed as --conf. */
   conf: Record<string, string>;
-  /** A folder both this machine and Spark's executors see, for the Parquet that crosses between them. */
-  exchange?: string | undefined;
   startSeconds: number;
   /** Spark's own log lines on stderr (IBAL_SPARK_LOG=1); otherwise only kept for an error. */
   echoLog: boolean;

@@ -1,14 +1,11 @@
 /**
  * The compare's set work on Apache Spark: a Session (job/db.ts) whose statements run in a PySpark driver
- * (driver.py) started with spark-submit against the configured master. The builders' SQL is the same as on
- * DuckDB, in the Spark dialect; what crosses between the job and Spark crosses as Parquet in the exchange folder:
- * results, the rows the job appends, the history relations it hands over.
+ * (driver.py), started by spark-submit against the configured master or living in a Livy session
+ * (job/spark/channels.ts). The builders' SQL is the same as on DuckDB, in the Spark dialect; what crosses between
+ * the job and Spark crosses as Parquet in the exchange folder: results, the rows the job appends, the history
+ * relations it hands over.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Reject, Source } from '../../core/run.js';
@@ -18,7 +15,11 @@ import type { Database, Row, Session } from '../db.js';
 import { InputError } from '../errors.js';
 import type { LoadedTable } from '../load.js';
 import type { ScannableFile } from '../sources.js';
-import { sparkCommand, type SparkSettings } from './environment.js';
+import { confidentialClient, clientCredentialsToken } from '../entra.js';
+import { LivyChannel, SparkError, SubmitChannel, type Channel } from './channels.js';
+import type { SparkSettings } from './environment.js';
+
+export { SparkError };
 
 const Answer = z.object({
   ok: z.boolean(),
@@ -39,8 +40,8 @@ const CREATE_AS = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+|TEMPORARY\s+)?(TA
 const CREATE_EMPTY = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(\w+)\s*\(([\s\S]+)\)\s*$/i;
 const COLUMN = /^\s*(\w+)\s+(VARCHAR|DOUBLE|BIGINT|INTEGER|BOOLEAN)\s*$/i;
 
-/** What Spark's reader and statements said, for the job's error (the first line names the failed stage). */
-export class SparkError extends Error {}
+/** Where the Parquet that crosses between the job and Spark lives: as Spark names it, and as this machine reads it. */
+export interface Exchange { spark: string; local: string }
 
 export class SparkSession implements Session {
   readonly dialect = SPARK;
@@ -50,48 +51,21 @@ export class SparkSession implements Session {
   private exchanged = 0;
   private pending: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly process: ChildProcess, private readonly socket: Socket,
-    private readonly answers: AsyncIterator<string>, private local: Database,
-    private readonly exchange: string, readonly version: string, private readonly log: string[]) {}
-
   /**
-   * Starts the driver with spark-submit and connects to it.
    * @param local the job's DuckDB session, which reads results back and writes what is handed to Spark
    * @param exchange a folder both the job and Spark's executors see (local on one machine)
    */
-  static async start(settings: SparkSettings, local: Database, exchange: string): Promise<SparkSession> {
-    mkdirSync(exchange, { recursive: true });
-    const command = sparkCommand(settings);
-    const token = randomBytes(24).toString('hex');
-    const child = spawn(command.file, command.args, {
-      env: { ...process.env, ...command.env, IBAL_SPARK_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log: string[] = [];
-    const keep = (line: string) => {
-      log.push(line);
-      if (log.length > 40) log.shift();
-      if (settings.echoLog) process.stderr.write(`  spark: ${line}\n`);
-    };
-    createInterface({ input: child.stderr! }).on('line', keep);
-    const ready = await new Promise<{ port: number; version: string }>((resolvePort, reject) => {
-      const timer = setTimeout(() => reject(new SparkError(`Spark did not start within ${settings.startSeconds} s (${command.describe})`)),
-        settings.startSeconds * 1000);
-      child.once('error', (error) => { clearTimeout(timer); reject(new SparkError(`cannot run ${command.describe}: ${error.message}`)); });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new SparkError(`Spark stopped before it was ready (exit ${code}, ${command.describe}): ${lastError(log)}`));
-      });
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const match = /^IBAL_SPARK_READY (\d+) (\S+)/.exec(line);
-        if (match) { clearTimeout(timer); resolvePort({ port: Number(match[1]), version: match[2]! }); } else keep(line);
-      });
-    });
-    const socket = createConnection({ host: '127.0.0.1', port: ready.port });
-    await new Promise<void>((resolveConnect, reject) => { socket.once('connect', resolveConnect); socket.once('error', reject); });
-    socket.write(`${token}\n`);
-    const answers = createInterface({ input: socket })[Symbol.asyncIterator]();
-    child.removeAllListeners('exit');
-    return new SparkSession(child, socket, answers, local, exchange, ready.version, log);
+  constructor(private readonly channel: Channel, private local: Database, private readonly exchange: Exchange) {
+    mkdirSync(exchange.local, { recursive: true });
+  }
+
+  /** Starts the driver with spark-submit (client mode, any master). */
+  static async submit(settings: SparkSettings, local: Database, exchange: Exchange): Promise<SparkSession> {
+    return new SparkSession(await SubmitChannel.start(settings), local, exchange);
+  }
+
+  get version(): string {
+    return this.channel.version;
   }
 
   /** The run's DuckDB session, which reads results back and holds what is handed over (a shared driver serves runs in turn). */
@@ -99,13 +73,21 @@ export class SparkSession implements Session {
     this.local = local;
   }
 
+  /** A file of the exchange, as Spark names it and as this machine reads it. */
+  private exchangePath(name: string): { spark: string; local: string } {
+    return { spark: `${this.exchange.spark.replace(/\/+$/, '')}/${name}`, local: join(this.exchange.local, name) };
+  }
+
   /** One request at a time, answered in order. */
   private request(body: Record<string, unknown>): Promise<Answer> {
     const next = this.pending.then(async () => {
-      this.socket.write(`${JSON.stringify({ ...body, phase: this.phase })}\n`);
-      const line = await this.answers.next();
-      if (line.done) throw new SparkError(`Spark stopped while ${this.phase}: ${lastError(this.log)}`);
-      const answer = Answer.parse(JSON.parse(line.value));
+      let text: string;
+      try {
+        text = await this.channel.send({ ...body, phase: this.phase });
+      } catch (error) {
+        throw new SparkError(`Spark stopped while ${this.phase}: ${(error as Error).message}`);
+      }
+      const answer = Answer.parse(JSON.parse(text));
       if (!answer.ok) {
         if (answer.kind === 'input') throw new InputError(answer.error ?? 'Spark could not read the input');
         throw new SparkError(`Spark failed while ${this.phase}: ${answer.error}`);
@@ -139,9 +121,9 @@ export class SparkSession implements Session {
 
   /** A query's result, written by Spark as Parquet and read back here. */
   private async result(query: string): Promise<string> {
-    const path = join(this.exchange, `result-${(this.exchanged += 1)}`);
-    await this.request({ op: 'query', query, path });
-    return `read_parquet(${sqlString(join(path, '*.parquet'))})`;
+    const path = this.exchangePath(`result-${(this.exchanged += 1)}`);
+    await this.request({ op: 'query', query, path: path.spark });
+    return `read_parquet(${sqlString(join(path.local, '*.parquet'))})`;
   }
 
   async all<T extends Row = Row>(query: string): Promise<T[]> {
@@ -174,9 +156,9 @@ export class SparkSession implements Session {
     await this.local.run(`CREATE TEMP TABLE ${staging} (${columns.map(([name, type]) => `${name} ${type}`).join(', ')})`);
     try {
       await this.local.append(staging, rows);
-      const path = join(this.exchange, `${staging}.parquet`);
-      await this.local.run(`COPY ${staging} TO ${sqlString(path)} (FORMAT parquet)`);
-      await this.request({ op: 'parquet', name: table, path, union: true });
+      const path = this.exchangePath(`${staging}.parquet`);
+      await this.local.run(`COPY ${staging} TO ${sqlString(path.local)} (FORMAT parquet)`);
+      await this.request({ op: 'parquet', name: table, path: path.spark, union: true });
     } finally {
       await this.local.run(`DROP TABLE IF EXISTS ${staging}`);
     }
@@ -184,9 +166,9 @@ export class SparkSession implements Session {
 
   /** A relation of the job's DuckDB (the history's previous keys) as a Spark table of the same name. */
   async handOver(relation: string, name: string): Promise<string> {
-    const path = join(this.exchange, `${name}-${(this.exchanged += 1)}.parquet`);
-    await this.local.run(`COPY (SELECT * FROM ${relation}) TO ${sqlString(path)} (FORMAT parquet)`);
-    await this.request({ op: 'parquet', name, path });
+    const path = this.exchangePath(`${name}-${(this.exchanged += 1)}.parquet`);
+    await this.local.run(`COPY (SELECT * FROM ${relation}) TO ${sqlString(path.local)} (FORMAT parquet)`);
+    await this.request({ op: 'parquet', name, path: path.spark });
     return name;
   }
 
@@ -215,25 +197,30 @@ export class SparkSession implements Session {
 
   async close(): Promise<void> {
     await this.pending;
-    if (!this.socket.destroyed) this.socket.end(`${JSON.stringify({ op: 'stop' })}\n`);
-    const exited = new Promise<void>((resolveExit) => {
-      if (this.process.exitCode !== null) resolveExit();
-      else this.process.once('exit', () => resolveExit());
-    });
-    const timer = setTimeout(() => this.process.kill('SIGTERM'), 30_000);
-    await exited;
-    clearTimeout(timer);
+    await this.channel.close();
   }
 
   /** Stops Spark at once (the job was interrupted or failed before it could close the session). */
   kill(): void {
-    this.socket.destroy();
-    this.process.kill('SIGTERM');
+    this.channel.kill();
   }
 }
 
-/** The line of Spark's log that says what went wrong, or its last line. */
-function lastError(log: readonly string[]): string {
-  const error = [...log].reverse().find((line) => /error|exception|not found|cannot/i.test(line));
-  return (error ?? log.at(-1) ?? 'no output').trim().slice(0, 400);
+export interface SparkOptions extends SparkSettings {
+  exchange: Exchange;
+  livy?: { url: string; scope: string; loginUrl?: string | undefined } | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** A session on the configured Spark: a Livy session when `livy` is given, else a driver started by spark-submit. */
+export async function openSpark(options: SparkOptions, local: Database): Promise<SparkSession> {
+  if (!options.livy) return SparkSession.submit(options, local, options.exchange);
+  const env = options.env ?? process.env;
+  const missing = ['IBAL_TENANT_ID', 'IBAL_CLIENT_ID', 'IBAL_CLIENT_SECRET'].filter((name) => !env[name]);
+  if (missing.length > 0) throw new InputError(`spark.livy: ${options.livy.url} needs the app registration in ${missing.join(', ')} (client credentials)`);
+  const app = confidentialClient({ tenantId: env.IBAL_TENANT_ID!, clientId: env.IBAL_CLIENT_ID!, clientSecret: env.IBAL_CLIENT_SECRET!,
+    loginUrl: options.livy.loginUrl }, 'spark.livy.loginUrl');
+  const channel = await LivyChannel.start({ url: options.livy.url, token: clientCredentialsToken(app, options.livy.scope),
+    conf: options.conf, startSeconds: options.startSeconds });
+  return new SparkSession(channel, local, options.exchange);
 }

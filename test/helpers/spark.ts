@@ -26,10 +26,10 @@ export interface SharedSpark { session: SparkSession; local: Database; close(): 
 export async function startSpark(conf: Record<string, string> = {}): Promise<SharedSpark> {
   const dir = mkdtempSync(join(tmpdir(), 'ibal-spark-'));
   const local = await Database.open({ tempDirectory: join(dir, 'spill') });
-  const session = await SparkSession.start({
+  const session = await SparkSession.submit({
     master: 'local[2]', conf: { 'spark.sql.shuffle.partitions': '2', 'spark.default.parallelism': '2', ...conf },
     startSeconds: 180, echoLog: process.env.IBAL_SPARK_LOG === '1',
-  }, local, join(dir, 'exchange'));
+  }, local, { spark: join(dir, 'exchange'), local: join(dir, 'exchange') });
   return {
     session, local,
     async close() {
