@@ -91,6 +91,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       const delta = [config.d365.onHand, config.d365.onHand.inventDim, config.d365.valuation, config.d365.items, config.wms.onHand, config.wms.inFlight]
         .some((spec) => spec !== undefined && sourceType(spec) === 'delta');
       const exchange = config.spark.exchange;
+      const livyHost = config.spark.livy && new URL(config.spark.livy.url).hostname;
+      if (livyHost && exchange === undefined && livyHost !== '127.0.0.1' && livyHost !== 'localhost') {
+        throw new InputError(`spark.exchange: the Livy session on ${livyHost} writes its results where this machine must read them; `
+          + 'set spark.exchange to { "spark": "abfss://…", "local": "<where this machine mounts it>" }');
+      }
       const run = `ibal-${process.pid}-${Date.now()}`;
       spark = await openSpark({ ...config.spark, conf: withDelta(config.spark.conf, delta), master, echoLog: process.env.IBAL_SPARK_LOG === '1',
         exchange: exchange === undefined ? { spark: join(workDir, 'exchange'), local: join(workDir, 'exchange') }
