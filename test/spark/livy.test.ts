@@ -47,6 +47,16 @@ describeSpark('ibal reconcile on a Synapse Spark pool, through its Livy API (sta
     expect((await fetch(`${livy.poolUrl()}/sessions/0`, { headers: { Authorization: `Bearer ${token.access_token}` } })).status).toBe(404);
   }, 300_000);
 
+  it('asks for an exchange folder both sides see before it opens a session on a workspace elsewhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ibal-livy-'));
+    cpSync(join(__dirname, '..', '..', 'examples', 'weekly'), dir, { recursive: true, filter: (path) => !path.includes(join('weekly', 'out')) });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Json;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, engine: 'spark',
+      spark: { livy: { url: 'https://contoso.dev.azuresynapse.net/livyApi/versions/2019-11-01-preview/sparkPools/pool' } } }));
+    await expect(reconcile({ configPath: join(dir, 'config.json'), outDir: join(dir, 'out'), historyPath: join(dir, 'h') }))
+      .rejects.toThrow('spark.exchange: the Livy session on contoso.dev.azuresynapse.net writes its results where this machine must read them');
+  });
+
   it('refuses a Livy call without a token, and a wrong secret never reaches a session', async () => {
     expect((await fetch(`${livy.poolUrl()}/sessions`, { method: 'POST', body: '{"name":"x"}' })).status).toBe(401);
     const dir = mkdtempSync(join(tmpdir(), 'ibal-livy-'));
