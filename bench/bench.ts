@@ -107,6 +107,9 @@ if (!skip.has('bundles')) {
   const review = kb(join('out', 'webresources', 'pages', 'review.js'));
   row('commands.js web resource (minified)', `${commands.toFixed(0)} KB`, '≤ 100 KB', commands <= 100);
   row('review.js dialog page (minified)', `${review.toFixed(0)} KB`, '≤ 150 KB', review <= 150);
+  for (const [page, folder] of [['counts.js', 'pages'], ['panel.js', 'pages'], ['sheets.js', 'scripts']] as const) {
+    row(`${page} (the app's other pages, no goal)`, `${kb(join('out', 'webresources', folder, page)).toFixed(0)} KB`, 'printed');
+  }
 }
 
 // npm start with nothing changed: a first start makes the sandbox's data (not timed), the second is timed.
