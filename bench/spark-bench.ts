@@ -33,7 +33,10 @@ async function dataFor(count: number): Promise<string> {
   // The same config on Spark, with the driver's memory for a large result set.
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'config-spark.json'), JSON.stringify({ ...config, engine: 'spark',
-    spark: { master: 'local[2]', conf: { 'spark.driver.memory': values['driver-memory'], 'spark.sql.shuffle.partitions': '16' } } }, null, 2));
+    // Files are split into 16 MB parts so even the 1M-line file is read by more than one task (Spark's default of
+    // 128 MB reads it as one part, and one core does all of it).
+    spark: { master: 'local[2]', conf: { 'spark.driver.memory': values['driver-memory'], 'spark.sql.shuffle.partitions': '16',
+      'spark.sql.files.maxPartitionBytes': '16m' } } }, null, 2));
   return dir;
 }
 
