@@ -30,6 +30,7 @@ export interface Session {
 export class Database implements Session {
   readonly dialect = DUCKDB;
   private aside: DuckDBConnection | undefined;
+  private streaming: DuckDBConnection | undefined;
   private constructor(private readonly instance: DuckDBInstance, readonly connection: DuckDBConnection) {}
 
   static async open(options: { tempDirectory: string; memoryLimit?: string }): Promise<Database> {
@@ -96,9 +97,14 @@ export class Database implements Session {
     return Object.fromEntries(names.map((name, i) => [name, (columns[i] ?? []).map((v) => (typeof v === 'bigint' ? Number(v) : v))]));
   }
 
-  /** Streams rows as arrays, in select-list order (for results whose column names may clash). */
+  /**
+   * Streams rows as arrays, in select-list order (for results whose column names may clash), on a connection of their
+   * own: a new statement on a connection ends the result it was streaming, and the rejects writer appends while it
+   * reads (before, rejects.csv stopped after the first 2,048 rejected lines of a file).
+   */
   async *streamRows(sql: string, params?: Params): AsyncGenerator<unknown[][]> {
-    const result = await this.connection.stream(sql, params);
+    this.streaming ??= await this.instance.connect();
+    const result = await this.streaming.stream(sql, params);
     for await (const rows of result.yieldRowsJs()) yield rows.map((row) => row.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
   }
 
@@ -118,6 +124,7 @@ export class Database implements Session {
 
   close(): void {
     this.aside?.closeSync();
+    this.streaming?.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -1,6 +1,16 @@
 import { Scenario, csv, d365Row, WMS_HEADER, wmsRow, D365_V2_HEADER } from '../helpers/scenario';
 
 describe('rejected lines: counted, reported with file, line, reason and raw, never dropped', () => {
+  it('writes every one of thousands of rejected lines to rejects.csv, not only the first 2,048', async () => {
+    const s = new Scenario().costs({ A: 1 }).d365([d365Row('A', '11', 10)]);
+    s.wms([wmsRow('A', 'DAL1', 10), ...Array.from({ length: 5000 }, (_, i) => wmsRow(`Z${i}`, i % 2 === 0 ? 'NOPE' : 'DAL1', 1, i % 2 === 0 ? 'ea' : 'PAL'))]);
+    const { rejects, summary } = await s.run();
+    const wms = rejects.filter((r) => r.source === 'wms.onHand');
+    expect(wms).toHaveLength(5000);
+    expect(wms.at(-1)).toMatchObject({ line: '5002', reason: "unit 'PAL' has no conversion for item Z4999 (add it under mappings.units.conversions)" });
+    expect(summary.files.find((f) => f.source === 'wms.onHand')).toMatchObject({ read: 5001, accepted: 1, rejected: 5000 });
+  });
+
   it('reports every WMS reject reason and keeps read = accepted + rejected', async () => {
     const s = new Scenario().costs({ A: 1 });
     s.config.compareLevel = ['site', 'warehouse', 'status'];
