@@ -118,7 +118,7 @@ export function findColumn(loaded: LoadedTable, name: string): string | undefine
 
 /** `coalesce(trim("Column"), '')`, or '' when the column is not mapped. */
 export function textOf(sql: SqlDialect, column: string | undefined): string {
-  return column === undefined ? `''` : `coalesce(trim(${sql.ident(column)}), '')`;
+  return column === undefined ? `''` : `coalesce(${sql.trim(sql.ident(column))}, '')`;
 }
 
 /**

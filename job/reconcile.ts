@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { byValueImpact } from '../core/discrepancy.js';
 import { CLASSIFICATIONS, roundValue, type Classification } from '../core/classification.js';
+import type { ReconcileConfig } from '../core/config.js';
 import { KEY_FIELDS, effectiveLevel, type LevelField } from '../core/keys.js';
 import { siteOfWarehouse } from '../core/mappings.js';
 import { describeRule } from '../core/thresholds.js';
@@ -71,6 +72,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const target = options.target ?? new LocalHistoryTarget(resolve(options.historyPath ?? join(dirname(outDir), '.ibal-history.duckdb')));
   // The set work runs in `compute`: this DuckDB session, or Spark, which hands its results back to it as Parquet.
   let spark: SparkSession | undefined;
+  let exchangeRun: string | undefined;
   let compute: Session = db;
   const phase = (text: string) => {
     progress.phase(text);
@@ -88,19 +90,19 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     } else if (engine === 'spark') {
       const master = options.sparkMaster ?? config.spark.master;
       phase(`starting Spark (master ${master})`);
-      const delta = [config.d365.onHand, config.d365.onHand.inventDim, config.d365.valuation, config.d365.items, config.wms.onHand, config.wms.inFlight]
-        .some((spec) => spec !== undefined && sourceType(spec) === 'delta');
+      const specs = [config.d365.onHand, config.d365.onHand.inventDim, config.d365.valuation, config.d365.items, config.wms.onHand, config.wms.inFlight];
+      // Synapse and Fabric have Delta; elsewhere Spark fetches it when a source is a Delta table.
+      const delta = !config.spark.livy && specs.some((spec) => spec !== undefined && sourceType(spec) === 'delta');
+      refuseSparkSettings(config, options.sparkMaster);
       const exchange = config.spark.exchange;
-      const livyHost = config.spark.livy && new URL(config.spark.livy.url).hostname;
-      if (livyHost && exchange === undefined && livyHost !== '127.0.0.1' && livyHost !== 'localhost') {
-        throw new InputError(`spark.exchange: the Livy session on ${livyHost} writes its results where this machine must read them; `
-          + 'set spark.exchange to { "spark": "abfss://…", "local": "<where this machine mounts it>" }');
-      }
+      // A folder of this run's own in a configured exchange, removed at the end like the private one.
       const run = `ibal-${process.pid}-${Date.now()}`;
+      const folders = exchange === undefined ? { spark: join(workDir, 'exchange'), local: join(workDir, 'exchange') }
+        : typeof exchange === 'string' ? { spark: join(resolvePath(exchange), run), local: join(resolvePath(exchange), run) }
+          : { spark: `${exchange.spark.replace(/\/+$/, '')}/${run}`, local: join(resolvePath(exchange.local), run) };
+      if (exchange !== undefined) exchangeRun = folders.local;
       spark = await openSpark({ ...config.spark, conf: withDelta(config.spark.conf, delta), master, echoLog: process.env.IBAL_SPARK_LOG === '1',
-        exchange: exchange === undefined ? { spark: join(workDir, 'exchange'), local: join(workDir, 'exchange') }
-          : typeof exchange === 'string' ? { spark: join(resolvePath(exchange), run), local: join(resolvePath(exchange), run) }
-            : { spark: `${exchange.spark.replace(/\/+$/, '')}/${run}`, local: join(resolvePath(exchange.local), run) } }, db);
+        exchange: folders }, db);
       compute = spark;
       phase(`Spark ${spark.version} is running the compare`);
     }
@@ -300,6 +302,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     await db.run('DETACH DATABASE IF EXISTS history').catch(() => undefined);
     db.close();
     rmSync(workDir, { recursive: true, force: true });
+    if (exchangeRun) rmSync(exchangeRun, { recursive: true, force: true });
   }
 }
 
@@ -353,4 +356,36 @@ async function writeRejects(db: Session, normalized: NormalizedLines, out: Rejec
   }
   for (const reject of malformed) await out.write(reject);
   return counts(rejectedRecords);
+}
+
+/**
+ * Spark settings that cannot work, refused before anything starts, each naming its key: a driver in cluster mode
+ * (the job talks to it on 127.0.0.1), a master given for a Livy session, a Livy address that would carry the token in
+ * clear, and this machine's files or D365's tables in headerless CSV for a session elsewhere.
+ */
+function refuseSparkSettings(config: ReconcileConfig, sparkMaster: string | undefined): void {
+  if (config.spark.conf['spark.submit.deployMode'] === 'cluster') {
+    throw new InputError('spark.conf.spark.submit.deployMode: the driver runs in client mode, beside the job that talks to it; leave out cluster mode');
+  }
+  if (config.d365.onHand.format === 'InventSumInventDim'
+    && [config.d365.onHand, config.d365.onHand.inventDim!].some((spec) => sourceType(spec) === 'csv')) {
+    throw new InputError('d365.onHand.type: Synapse Link writes INVENTSUM and INVENTDIM as Delta (or CSV without a header row); give the Delta tables (type delta) or Parquet');
+  }
+  const livy = config.spark.livy;
+  if (!livy) return;
+  if (sparkMaster !== undefined) throw new InputError('--spark-master: the Livy session of spark.livy runs on its own pool; leave out the master');
+  const url = new URL(livy.url);
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+  if (url.protocol !== 'https:' && !loopback) throw new InputError(`spark.livy.url: ${livy.url} would carry the token unencrypted; use https`);
+  if (loopback) return;
+  if (config.spark.exchange === undefined) {
+    throw new InputError(`spark.exchange: the Livy session on ${url.hostname} writes its results where this machine must read them; `
+      + 'set spark.exchange to { "spark": "abfss://…", "local": "<where this machine mounts it>" }');
+  }
+  const local = ([['d365.onHand', config.d365.onHand], ['d365.onHand.inventDim', config.d365.onHand.inventDim], ['d365.valuation', config.d365.valuation],
+    ['d365.items', config.d365.items], ['wms.onHand', config.wms.onHand], ['wms.inFlight', config.wms.inFlight]] as const)
+    .find(([, spec]) => spec !== undefined && !isUri(spec.path));
+  if (local) {
+    throw new InputError(`${local[0]}.path: the Livy session on ${url.hostname} reads storage addresses (abfss://…), not this machine's files (${local[1]!.path})`);
+  }
 }

@@ -35,6 +35,8 @@ export interface SqlDialect {
   ident(name: string): string;
   /** A text as a string literal. */
   string(value: string): string;
+  /** A text without the Unicode spaces (category Zs: the space, no-break space, …) at either end; tabs stay. */
+  trim(text: string): string;
 }
 
 /** DuckDB, the job's engine on one machine. */
@@ -53,6 +55,7 @@ export const DUCKDB: SqlDialect = {
   groupByAll: 'GROUP BY ALL',
   ident: (name) => `"${name.replaceAll('"', '""')}"`,
   string: (value) => `'${value.replaceAll("'", "''")}'`,
+  trim: (text) => `trim(${text})`,
 };
 
 /**
@@ -78,4 +81,6 @@ export const SPARK: SqlDialect = {
   ident: (name) => `\`${name.replaceAll('`', '``')}\``,
   // Spark's literals take backslash escapes, and '' is two literals side by side, not a quote.
   string: (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`,
+  // Spark's trim takes off only U+0020; DuckDB's every Unicode space.
+  trim: (text) => `regexp_replace(${text}, '^\\\\p{Zs}+|\\\\p{Zs}+$', '')`,
 };

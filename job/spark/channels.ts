@@ -12,7 +12,7 @@ import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { DRIVER, sparkCommand, type SparkSettings } from './environment.js';
+import { DRIVER, driverEnvironment, sessionConf, sparkCommand, type SparkSettings } from './environment.js';
 
 /** What Spark's reader and statements said, for the job's error (the first line names the failed stage). */
 export class SparkError extends Error {}
@@ -36,7 +36,7 @@ export class SubmitChannel implements Channel {
     const command = sparkCommand(settings);
     const token = randomBytes(24).toString('hex');
     const child = spawn(command.file, command.args, {
-      env: { ...process.env, ...command.env, IBAL_SPARK_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...driverEnvironment(process.env), ...command.env, IBAL_SPARK_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log: string[] = [];
     const keep = (line: string) => {
@@ -48,7 +48,12 @@ export class SubmitChannel implements Channel {
     const ready = await new Promise<{ port: number; version: string }>((resolvePort, reject) => {
       const timer = setTimeout(() => reject(new SparkError(`Spark did not start within ${settings.startSeconds} s (${command.describe})`)),
         settings.startSeconds * 1000);
-      child.once('error', (error) => { clearTimeout(timer); reject(new SparkError(`cannot run ${command.describe}: ${error.message}`)); });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? ' (no spark-submit there: set SPARK_HOME or spark.submit, or run `node tools/spark-env.mjs` for the project\'s own Spark; Java 17 is needed too)' : '';
+        reject(new SparkError(`cannot run ${command.describe}: ${error.message}${missing}`));
+      });
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new SparkError(`Spark stopped before it was ready (exit ${code}, ${command.describe}): ${failureIn(log)}`));
@@ -57,9 +62,13 @@ export class SubmitChannel implements Channel {
         const match = /^IBAL_SPARK_READY (\d+) (\S+)/.exec(line);
         if (match) { clearTimeout(timer); resolvePort({ port: Number(match[1]), version: match[2]! }); } else keep(line);
       });
+    }).catch((error: unknown) => {
+      child.kill('SIGTERM'); // a driver that never became ready is not left behind
+      throw error;
     });
     const socket = createConnection({ host: '127.0.0.1', port: ready.port });
-    await new Promise<void>((resolveConnect, reject) => { socket.once('connect', resolveConnect); socket.once('error', reject); });
+    await new Promise<void>((resolveConnect, reject) => { socket.once('connect', resolveConnect); socket.once('error', reject); })
+      .catch((error: unknown) => { child.kill('SIGTERM'); throw error; });
     socket.write(`${token}\n`);
     child.removeAllListeners('exit');
     return new SubmitChannel(child, socket, createInterface({ input: socket })[Symbol.asyncIterator](), ready.version, log);
@@ -124,24 +133,28 @@ export class LivyChannel implements Channel {
   private lastFailure = '';
   version = '';
 
-  private constructor(private readonly settings: LivySettings, private readonly sessionUrl: string) {}
+  private constructor(private readonly settings: LivySettings, readonly sessionUrl: string) {}
 
   static async start(settings: LivySettings): Promise<LivyChannel> {
     const root = settings.url.replace(/\/+$/, '');
     const created = LivySession.parse(await livyCall(settings, 'POST', `${root}/sessions`,
-      { kind: 'pyspark', name: 'ibal reconcile', conf: settings.conf }));
-    const sessionUrl = `${root}/sessions/${created.id}`;
-    const until = Date.now() + settings.startSeconds * 1000;
-    for (let state = created.state; state !== 'idle'; state = LivySession.parse(await livyCall(settings, 'GET', sessionUrl)).state) {
-      if (FINISHED_SESSION.has(state)) throw new SparkError(`the Livy session ${created.id} ended while starting (${state})`);
-      if (Date.now() > until) throw new SparkError(`the Livy session ${created.id} did not start within ${settings.startSeconds} s (${state})`);
-      await sleep(settings.pollMs ?? 1000);
+      { kind: 'pyspark', name: 'ibal reconcile', conf: sessionConf(settings.conf) }));
+    const channel = new LivyChannel(settings, `${root}/sessions/${created.id}`);
+    try {
+      const until = Date.now() + settings.startSeconds * 1000;
+      for (let state = created.state; state !== 'idle'; state = LivySession.parse(await livyCall(settings, 'GET', channel.sessionUrl)).state) {
+        if (FINISHED_SESSION.has(state)) throw new SparkError(`the Livy session ${created.id} ended while starting (${state})`);
+        if (Date.now() > until) throw new SparkError(`the Livy session ${created.id} did not start within ${settings.startSeconds} s (${state})`);
+        await sleep(settings.pollMs ?? 1000);
+      }
+      // The driver's functions, defined in the session; its socket loop does not run there.
+      await channel.statement(`IBAL_LIVY = True\n${readFileSync(DRIVER, 'utf8')}`);
+      channel.version = (await channel.statement('print(SparkSession.builder.getOrCreate().version)')).trim();
+      return channel;
+    } catch (error) {
+      await channel.close(); // a session that did not start is not left to run (and bill) until its idle timeout
+      throw error;
     }
-    const channel = new LivyChannel(settings, sessionUrl);
-    // The driver's functions, defined in the session; its socket loop does not run there.
-    await channel.statement(`IBAL_LIVY = True\n${readFileSync(DRIVER, 'utf8')}`);
-    channel.version = (await channel.statement('print(SparkSession.builder.getOrCreate().version)')).trim();
-    return channel;
   }
 
   /** Runs code in the session and returns what it printed. */

@@ -47,6 +47,19 @@ export function withDelta(conf: Record<string, string>, delta: boolean): Record<
   };
 }
 
+/** What every session of the job runs with (spark-submit's or Livy's), the config's own settings winning. */
+export function sessionConf(conf: Record<string, string>): Record<string, string> {
+  return { 'spark.sql.session.timeZone': 'UTC', 'spark.sql.shuffle.partitions': '8', ...conf };
+}
+
+/**
+ * The environment spark-submit and the driver get: this process's, without the job's secrets (the driver needs none;
+ * Spark's own settings come as --conf).
+ */
+export function driverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/SECRET|PASSWORD|TOKEN|CLIENT_ID|TENANT_ID/i.test(name)));
+}
+
 export interface SparkCommand { file: string; args: string[]; env: Record<string, string>; describe: string }
 
 export function sparkCommand(settings: SparkSettings): SparkCommand {
@@ -62,13 +75,7 @@ export function sparkCommand(settings: SparkSettings): SparkCommand {
     env.PYSPARK_DRIVER_PYTHON = env.PYSPARK_PYTHON;
     env.PATH = `${join(PROJECT_SPARK, 'bin')}:${process.env.PATH ?? ''}`;
   }
-  const conf: Record<string, string> = {
-    'spark.ui.showConsoleProgress': 'false',
-    'spark.ui.enabled': 'false',
-    'spark.sql.session.timeZone': 'UTC',
-    'spark.sql.shuffle.partitions': '8',
-    ...settings.conf,
-  };
+  const conf: Record<string, string> = { 'spark.ui.showConsoleProgress': 'false', 'spark.ui.enabled': 'false', ...sessionConf(settings.conf) };
   const args = ['--master', settings.master, '--name', 'ibal reconcile',
     ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]), resolve(DRIVER)];
   return { file, args, env, describe: `${file} --master ${settings.master}` };

@@ -57,6 +57,12 @@ export class SparkSession implements Session {
    */
   constructor(private readonly channel: Channel, private local: Database, private readonly exchange: Exchange) {
     mkdirSync(exchange.local, { recursive: true });
+    // The compare's SQL needs Spark 3.4 or later (GROUP BY ALL, split_part, min_by).
+    const [major = 0, minor = 0] = channel.version.split('.').map(Number);
+    if (major < 3 || (major === 3 && minor < 4)) {
+      channel.kill();
+      throw new SparkError(`Spark ${channel.version} is too old for the compare: it needs Spark 3.4 or later (Synapse and Fabric run 3.4 and 3.5)`);
+    }
   }
 
   /** Starts the driver with spark-submit (client mode, any master). */
@@ -87,7 +93,12 @@ export class SparkSession implements Session {
       } catch (error) {
         throw new SparkError(`Spark stopped while ${this.phase}: ${(error as Error).message}`);
       }
-      const answer = Answer.parse(JSON.parse(text));
+      let answer: Answer;
+      try {
+        answer = Answer.parse(JSON.parse(text));
+      } catch {
+        throw new SparkError(`Spark's driver answered what is not an answer while ${this.phase}: ${text.slice(0, 200)}`);
+      }
       if (!answer.ok) {
         if (answer.kind === 'input') throw new InputError(answer.error ?? 'Spark could not read the input');
         throw new SparkError(`Spark failed while ${this.phase}: ${answer.error}`);

@@ -42,7 +42,7 @@ const write = (dir: string, name: string, content: string | Json) =>
 const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 const VALUATION_HEADER = ['ItemNumber', 'InventorySiteId', 'InventoryWarehouseId', 'Quantity', 'Amount'];
 
-/** Dirty files as they come: BOMs, other delimiters, CRLF, quoted line breaks, bad numbers, unknown codes, repeats. */
+/** Dirty files as they come: BOMs, other delimiters, CRLF, quoted line breaks, padding with Unicode spaces, bad numbers, unknown codes, repeats. */
 function dirtyWeek(dir: string, wmsQty: (item: string) => number): void {
   const d365 = [
     d365Row('A1', '11', 100), d365Row('A2', '11', 50), d365Row('A3', '12', 7), d365Row('A4', '11', 12),
@@ -53,7 +53,7 @@ function dirtyWeek(dir: string, wmsQty: (item: string) => number): void {
   write(dir, 'd365-onhand.csv', `\uFEFF${crlf(csv(D365_V2_HEADER, d365, ';'))}`);
   const wms = [
     wmsRow('A1', 'DAL1', wmsQty('A1')), wmsRow('A2', 'DAL1', 4, 'cs'), wmsRow('A2', 'DAL1', 2), wmsRow('A3', 'DAL2', wmsQty('A3'), 'ea', 'B\n2'),
-    wmsRow('A4', 'DAL1', 2, 'pk'), wmsRow('A5', 'DAL1', 30), wmsRow('A6', 'DAL9', 5), wmsRow('B1', 'DAL1', 1, 'PAL'),
+    wmsRow('A4', 'DAL1', 2, 'pk'), wmsRow('\u00a0A5\u3000', 'DAL1', 30), wmsRow('A6', 'DAL9', 5), wmsRow('B1', 'DAL1', 1, 'PAL'),
     wmsRow('D1', 'DAL1', '1_000'), wmsRow('D2', 'DAL1', '1e303'), wmsRow('D3', 'DAL1', ''), wmsRow('D4', 'DAL1', 'seven'),
     wmsRow('E1', 'DAL2', 9, 'ea', 'B1', 'LOT-1', 'HOLD'),
   ];
@@ -116,6 +116,17 @@ describeSpark('the compare on Spark gives what it gives on DuckDB (issue 17)', (
     }
     expect(weeks[2]![1]!.discrepancies).toMatch(/audit/);
   }, 480_000);
+
+  it('writes every rejected line when there are thousands (read back in chunks while the keys they leave go to Spark)', async () => {
+    const dir = folder();
+    dirtyWeek(dir, () => 7);
+    const lines = Array.from({ length: 5000 }, (_, i) => wmsRow(`Z${i}`, i % 2 === 0 ? 'DAL8' : 'DAL1', 1, i % 2 === 0 ? 'ea' : 'PAL'));
+    write(dir, 'wms.csv', csv(WMS_HEADER, [wmsRow('A1', 'DAL1', 90), ...lines]));
+    const result = await both(dir);
+    expectSame(result);
+    expect(result.spark.rejects.split('\n').filter((line) => line.startsWith('wms.onHand,'))).toHaveLength(5000);
+    expect(result.spark.run).toMatchObject({ files: expect.arrayContaining([expect.objectContaining({ source: 'wms.onHand', read: 5001, rejected: 5000 })]) });
+  }, 240_000);
 
   it('reads Parquet from a lake the same way', async () => {
     const dir = folder();

@@ -57,6 +57,24 @@ describeSpark('ibal reconcile on a Synapse Spark pool, through its Livy API (sta
       .rejects.toThrow('spark.exchange: the Livy session on contoso.dev.azuresynapse.net writes its results where this machine must read them');
   });
 
+  it('refuses settings that cannot work before anything starts, naming the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ibal-livy-'));
+    cpSync(join(__dirname, '..', '..', 'examples', 'weekly'), dir, { recursive: true, filter: (path) => !path.includes(join('weekly', 'out')) });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Json;
+    const remote = 'https://contoso.dev.azuresynapse.net/livyApi/versions/2019-11-01-preview/sparkPools/pool';
+    const exchange = { spark: 'abfss://ibal@contoso.dfs.core.windows.net/x', local: join(dir, 'mount') };
+    const sessions = livy.stats.sessionsCreated;
+    const attempt = async (spark: Json, sparkMaster?: string) => {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, engine: 'spark', spark }));
+      return reconcile({ configPath: join(dir, 'config.json'), outDir: join(dir, 'out'), historyPath: join(dir, 'h'), sparkMaster });
+    };
+    await expect(attempt({ conf: { 'spark.submit.deployMode': 'cluster' } })).rejects.toThrow('spark.conf.spark.submit.deployMode: the driver runs in client mode');
+    await expect(attempt({ livy: { url: livy.poolUrl(), loginUrl: origin } }, 'local[2]')).rejects.toThrow('--spark-master: the Livy session of spark.livy runs on its own pool');
+    await expect(attempt({ livy: { url: remote.replace('https:', 'http:') }, exchange })).rejects.toThrow('spark.livy.url: http://contoso');
+    await expect(attempt({ livy: { url: remote }, exchange })).rejects.toThrow("d365.onHand.path: the Livy session on contoso.dev.azuresynapse.net reads storage addresses (abfss://…), not this machine's files");
+    expect(livy.stats.sessionsCreated).toBe(sessions);
+  });
+
   it('refuses a Livy call without a token, and a wrong secret never reaches a session', async () => {
     expect((await fetch(`${livy.poolUrl()}/sessions`, { method: 'POST', body: '{"name":"x"}' })).status).toBe(401);
     const dir = mkdtempSync(join(tmpdir(), 'ibal-livy-'));
