@@ -53,11 +53,11 @@ export function sessionConf(conf: Record<string, string>): Record<string, string
 }
 
 /**
- * The environment spark-submit and the driver get: this process's, without the job's secrets (the driver needs none;
- * Spark's own settings come as --conf).
+ * The environment spark-submit and the driver get: this process's, without the product's own secrets and app
+ * registration (the driver needs none; Spark's and Hadoop's own variables stay, a secure cluster needs them).
  */
 export function driverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !/SECRET|PASSWORD|TOKEN|CLIENT_ID|TENANT_ID/i.test(name)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^IBAL_(.*(SECRET|KEY|PASSWORD|TOKEN)|CLIENT_ID|TENANT_ID)/i.test(name)));
 }
 
 export interface SparkCommand { file: string; args: string[]; env: Record<string, string>; describe: string }
