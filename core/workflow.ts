@@ -80,14 +80,16 @@ export interface ReviewChanges {
 export const COUNT_MATCHED = 'Explained — count matched';
 
 /**
- * Whether a command could change this line at all (its status, and for Mark explained its classification): what the
- * command bar offers. The review service still decides with everything the user entered.
+ * Whether a command could change this line at all (its status, and for Mark explained its classification; closing a
+ * sync error also takes an approver, when who asks is known): what the command bar offers. The review service still
+ * decides with everything the user entered.
  */
-export function couldChange(command: ReviewCommand, subject: Pick<ReviewSubject, 'status' | 'classification'>): boolean {
+export function couldChange(command: ReviewCommand, subject: Pick<ReviewSubject, 'status' | 'classification'>, asker?: { approver: boolean }): boolean {
   switch (command) {
     case 'post': return ['Approved', 'Post error'].includes(subject.status);
     case 'refreshIvStatus': return ['Posted', 'Sync error'].includes(subject.status);
-    case 'explain': return TRANSITIONS.explain.from.includes(subject.status) && (subject.status === 'Sync error' || subject.classification !== 'Material');
+    case 'explain': return TRANSITIONS.explain.from.includes(subject.status)
+      && (subject.status === 'Sync error' ? asker?.approver !== false : subject.classification !== 'Material');
     default: return TRANSITIONS[command].from.includes(subject.status);
   }
 }

@@ -58,7 +58,8 @@ function offered(command: ReviewCommand, selectedIds?: string[], form?: FormCont
   if (!mayRun(command, roleIds())) return false;
   if (selectedIds === undefined) return true;
   if (selectedIds.length === 0) return (command === 'post' || command === 'refreshIvStatus') && runOf(form) !== undefined;
-  return subjectsOf(selectedIds).then((subjects) => subjects.some((s) => couldChange(command, s)), () => true);
+  const asker = { approver: mayRun('approve', roleIds()) };
+  return subjectsOf(selectedIds).then((subjects) => subjects.some((s) => couldChange(command, s, asker)), () => true);
 }
 export const canRequestCount = (ids?: string[]) => offered('requestCount', ids);
 export const canRecordCount = (ids?: string[]) => offered('recordCount', ids);
@@ -158,9 +159,10 @@ async function review(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'
     try {
       const all = await rowsToShow(api, ids, undefined, []);
       // Only the lines the command could change are asked about; the others are named, not asked for and refused.
-      const rows = all.filter((r) => couldChange(command, r.subject));
+      const asker = { approver: mayRun('approve', roleIds()) };
+      const rows = all.filter((r) => couldChange(command, r.subject, asker));
       if (rows.length === 0) return tell(TITLE[command], nothingToDo(command, all));
-      const note = rows.length < all.length ? skippedNote(command, all.filter((r) => !couldChange(command, r.subject))) : undefined;
+      const note = rows.length < all.length ? skippedNote(command, all.filter((r) => !couldChange(command, r.subject, asker))) : undefined;
       request = command === 'recordCount'
         ? { kind: 'recordCount', rows: rows.map((r) => ({ id: r.id, name: r.name, d365Qty: r.subject.d365Qty, countedQty: r.subject.countedQty })), note }
         : command === 'approve'
@@ -184,7 +186,7 @@ async function review(command: Exclude<ReviewCommand, 'post' | 'refreshIvStatus'
 
 const WHAT_IT_TAKES: Partial<Record<ReviewCommand, string>> = {
   requestCount: 'New or Rejected lines', recordCount: 'lines not yet approved or posted', approve: 'Counted lines',
-  reject: 'Counted or Approved lines, or lines that failed to post', explain: 'Timing or Immaterial lines not yet approved (and sync errors); a Material line is closed by a count that matches D365',
+  reject: 'Counted or Approved lines, or lines that failed to post', explain: 'Timing or Immaterial lines not yet approved (and, for an approver, sync errors); a Material line is closed by a count that matches D365',
 };
 const byStatus = (rows: readonly DiscrepancyRow[]) => {
   const counts = new Map<string, number>();

@@ -101,6 +101,9 @@ describe('review workflow: every open state has a way on', () => {
     expect(couldChange('explain', { status: 'New', classification: 'Material' })).toBe(false);
     expect(couldChange('explain', { status: 'New', classification: 'Timing' })).toBe(true);
     expect(couldChange('explain', { status: 'Sync error', classification: 'Material' })).toBe(true);
+    // Closing a sync error is offered to an approver, not to a reviewer.
+    expect(couldChange('explain', { status: 'Sync error', classification: 'Material' }, { approver: true })).toBe(true);
+    expect(couldChange('explain', { status: 'Sync error', classification: 'Timing' }, { approver: false })).toBe(false);
     expect(couldChange('recordCount', { status: 'Rejected', classification: 'Material' })).toBe(true);
     expect(couldChange('approve', { status: 'Counted', classification: 'Material' })).toBe(true);
     expect(couldChange('approve', { status: 'Synced', classification: 'Material' })).toBe(false);
