@@ -5,10 +5,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { describeConfigIssues, reconcileConfigSchema, type ReconcileConfig } from '../core/config.js';
 import { InputError } from './errors.js';
+import { isUri } from './sources.js';
 
 export interface LoadedConfig {
   config: ReconcileConfig;
-  /** Absolute path of a file named in the config. */
+  /** Absolute path of a file named in the config; a storage address (abfss://…) as it is. */
   resolvePath(path: string): string;
 }
 
@@ -30,5 +31,5 @@ export function loadConfig(configPath: string): LoadedConfig {
     throw new InputError(`${configPath} is not a valid configuration:\n  ${describeConfigIssues(parsed.error).join('\n  ')}`);
   }
   const folder = dirname(resolve(configPath));
-  return { config: parsed.data, resolvePath: (path) => (isAbsolute(path) ? path : resolve(folder, path)) };
+  return { config: parsed.data, resolvePath: (path) => (isAbsolute(path) || isUri(path) ? path : resolve(folder, path)) };
 }

@@ -25,8 +25,8 @@ import {
 } from './compare/normalize.js';
 import { openRejects, writeDiscrepancies, writeRunJson, type RejectWriter } from './outputs.js';
 import { Progress } from './progress.js';
-import { isUri, snapshotHash } from './snapshot-hash.js';
-import { openSource, sourceType, type ScannableFile, type SourceSpec } from './sources.js';
+import { snapshotHash } from './snapshot-hash.js';
+import { isUri, openSource, sourceType, type ScannableFile, type SourceSpec } from './sources.js';
 import { withDelta } from './spark/environment.js';
 import { openSpark, type SparkSession } from './spark/session.js';
 
@@ -145,7 +145,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       }
       if (spark && (isUri(spec.path) || type === 'delta')) {
         if (type === 'package') throw new InputError(`${source}.path: a data package is unpacked on this machine; give its path here, not an address (${spec.path})`);
-        return { label: spec.path, path: isUri(spec.path) ? spec.path : resolvePath(spec.path), kind: type };
+        return { label: spec.path, path: resolvePath(spec.path), kind: type };
       }
       return openSource(source, spec, resolvePath(spec.path), workDir, config.packages);
     };

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { isUri } from './sources.js';
 
 export interface SnapshotFile { source: string; path: string }
 
@@ -23,7 +24,3 @@ export async function snapshotHash(files: readonly SnapshotFile[]): Promise<stri
   return all.digest('hex');
 }
 
-/** A path with a scheme (abfss://, wasbs://, hdfs://, s3a://, file://) that Spark reads itself. */
-export function isUri(path: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
-}

@@ -20,6 +20,11 @@ export interface ScannableFile {
   kind: 'csv' | 'parquet' | 'delta';
 }
 
+/** A path with a scheme (abfss://, wasbs://, hdfs://, s3a://, file://): an address Spark reads itself. */
+export function isUri(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+}
+
 export function sourceType(spec: SourceSpec): 'csv' | 'package' | 'parquet' | 'delta' {
   if (spec.type) return spec.type;
   const ext = extname(spec.path).toLowerCase();

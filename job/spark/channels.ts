@@ -22,8 +22,6 @@ export interface Channel {
   readonly version: string;
   /** Sends one request and returns its answer's JSON text. */
   send(request: Record<string, unknown>): Promise<string>;
-  /** What Spark last said that looks like a failure, for an error that has nothing better. */
-  lastError(): string;
   close(): Promise<void>;
   kill(): void;
 }
@@ -81,10 +79,6 @@ export class SubmitChannel implements Channel {
     return line.value;
   }
 
-  lastError(): string {
-    return failureIn(this.log);
-  }
-
   async close(): Promise<void> {
     if (!this.socket.destroyed) this.socket.end(`${JSON.stringify({ op: 'stop' })}\n`);
     const exited = new Promise<void>((resolveExit) => {
@@ -130,7 +124,6 @@ export interface LivySettings {
 const FINISHED_SESSION = new Set(['error', 'dead', 'killed', 'success', 'shutting_down']);
 
 export class LivyChannel implements Channel {
-  private lastFailure = '';
   version = '';
 
   private constructor(private readonly settings: LivySettings, readonly sessionUrl: string) {}
@@ -168,8 +161,7 @@ export class LivyChannel implements Channel {
     }
     const output = statement.output;
     if (statement.state !== 'available' || !output || output.status !== 'ok') {
-      this.lastFailure = `${output?.ename ?? statement.state}: ${output?.evalue ?? ''}`.trim();
-      throw new SparkError(`the Livy statement failed: ${this.lastFailure}`);
+      throw new SparkError(`the Livy statement failed: ${`${output?.ename ?? statement.state}: ${output?.evalue ?? ''}`.trim()}`);
     }
     return String(output.data?.['text/plain'] ?? '');
   }
@@ -179,10 +171,6 @@ export class LivyChannel implements Channel {
     const line = printed.trim().split('\n').pop();
     if (!line) throw new SparkError('the Livy statement printed no answer');
     return line;
-  }
-
-  lastError(): string {
-    return this.lastFailure || 'no output';
   }
 
   async close(): Promise<void> {

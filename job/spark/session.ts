@@ -19,8 +19,6 @@ import { confidentialClient, clientCredentialsToken } from '../entra.js';
 import { LivyChannel, SparkError, SubmitChannel, type Channel } from './channels.js';
 import type { SparkSettings } from './environment.js';
 
-export { SparkError };
-
 const Answer = z.object({
   ok: z.boolean(),
   error: z.string().optional(),

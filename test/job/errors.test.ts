@@ -90,3 +90,12 @@ describe('config JSON Schema for editors', () => {
     expect(readFileSync(join(__dirname, '..', '..', 'job', 'config.schema.json'), 'utf8')).toBe(configJsonSchemaText());
   });
 });
+
+describe('paths in the config', () => {
+  it('resolves a relative path against the config folder and leaves a storage address as it is', async () => {
+    const { loadConfig } = await import('../../job/config-loader');
+    const { resolvePath } = loadConfig(join(__dirname, '..', '..', 'examples', 'weekly', 'config.json'));
+    expect(resolvePath('wms.csv')).toBe(join(__dirname, '..', '..', 'examples', 'weekly', 'wms.csv'));
+    expect(resolvePath('abfss://lake@contoso.dfs.core.windows.net/d365/inventsum')).toBe('abfss://lake@contoso.dfs.core.windows.net/d365/inventsum');
+  });
+});
