@@ -8,7 +8,7 @@ import type { RunTrendPoint } from '../core/history.js';
 import type { RunSummary } from '../core/run.js';
 import type { Database } from './db.js';
 import { InputError, differentSnapshotError } from './errors.js';
-import { sqlString } from './compare/line-checks.js';
+import { DUCKDB } from './compare/dialect.js';
 import type { RunStart } from './run-target.js';
 
 export class HistoryStore {
@@ -20,7 +20,7 @@ export class HistoryStore {
     const { runId, company } = run;
     const residualRuns = run.residualRuns ?? 0;
     try {
-      await db.run(`ATTACH ${sqlString(path)} AS history`);
+      await db.run(`ATTACH ${DUCKDB.string(path)} AS history`);
     } catch (error) {
       const message = String((error as Error).message).split('\n')[0] ?? '';
       const locked = /lock/i.test(message) ? ': another run is using it; wait for it, or pass --history to use another file' : '';
@@ -48,11 +48,11 @@ export class HistoryStore {
     const previousRunId = previous[0]?.run_id;
     if (previousRunId !== undefined) {
       await db.run(`CREATE TEMP VIEW previous_material AS SELECT sha256(key) AS key_hash, runs_unbalanced FROM history.material_keys
-        WHERE run_id = ${sqlString(previousRunId)}`);
+        WHERE run_id = ${DUCKDB.string(previousRunId)}`);
     }
     if (residualRuns > 0) {
       await db.run(`CREATE TEMP VIEW previous_residuals AS
-        WITH r AS (SELECT run_id, row_number() OVER (ORDER BY seq DESC) AS runs_back FROM history.runs WHERE lower(company) = lower(${sqlString(company)}) AND seq < ${seq})
+        WITH r AS (SELECT run_id, row_number() OVER (ORDER BY seq DESC) AS runs_back FROM history.runs WHERE lower(company) = lower(${DUCKDB.string(company)}) AND seq < ${seq})
         SELECT sha256(m.key) AS key_hash, m.run_id, r.runs_back, m.residual FROM history.material_keys m JOIN r USING (run_id)
         WHERE r.runs_back <= ${residualRuns} AND m.residual IS NOT NULL`);
     }

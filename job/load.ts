@@ -9,7 +9,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Reject, Source } from '../core/run.js';
-import type { SqlDialect } from './compare/dialect.js';
+import { DUCKDB, type SqlDialect } from './compare/dialect.js';
 import { Database } from './db.js';
 import { InputError } from './errors.js';
 import type { ScannableFile } from './sources.js';
@@ -53,7 +53,7 @@ export async function loadTable(db: Database, source: Source, file: ScannableFil
   if (file.kind === 'csv') {
     // The scan is recorded only when a line was malformed; otherwise the sniffer says what the delimiter was.
     const scan = await db.all<{ delimiter: string }>(`SELECT delimiter FROM ${scanTable} LIMIT 1`);
-    const sniffed = scan[0] ? [] : await db.all<{ delimiter: string }>(`SELECT Delimiter AS delimiter FROM sniff_csv(${sqlText(file.path)}, header = true, all_varchar = true)`);
+    const sniffed = scan[0] ? [] : await db.all<{ delimiter: string }>(`SELECT Delimiter AS delimiter FROM sniff_csv(${DUCKDB.string(file.path)}, header = true, all_varchar = true)`);
     delimiter = scan[0]?.delimiter ?? sniffed[0]?.delimiter ?? ',';
     const rows = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string; column_name: string | null }>(
       `SELECT line, any_value(csv_line) AS csv_line, any_value(error_type) AS error_type,
@@ -79,17 +79,15 @@ export async function scanTable(db: Database, source: Source, file: ScannableFil
     // DuckDB sniffs a file's dialect each time a query binds read_csv (and each view over it): sniffed once here, the
     // view reads with the very options the sniffer found (its Prompt), as read_csv would have on its own.
     const [sniffed] = await db.all<{ prompt: string; columns: Array<{ name: string }> }>(
-      `SELECT Prompt AS prompt, Columns AS columns FROM sniff_csv(${sqlText(file.path)}, header = true, all_varchar = true)`);
+      `SELECT Prompt AS prompt, Columns AS columns FROM sniff_csv(${DUCKDB.string(file.path)}, header = true, all_varchar = true)`);
     const reader = /^FROM (read_csv\(.*\));?\s*$/s.exec(sniffed?.prompt ?? '')?.[1];
-    await db.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${reader ?? `read_csv(${sqlText(file.path)}, header = true, all_varchar = true)`}`);
+    await db.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${reader ?? `read_csv(${DUCKDB.string(file.path)}, header = true, all_varchar = true)`}`);
     const columns = reader ? sniffed!.columns.map((c) => c.name) : (await db.all<{ column_name: string }>(`DESCRIBE ${view}`)).map((c) => c.column_name);
     return { source, file, table: view, rec: '0', scanned: true, columns, parsed: 0, malformed: [], delimiter: ',' };
   } catch {
     return loadTable(db, source, file, table);
   }
 }
-
-const sqlText = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
 /** Finds a configured column in the header, case-insensitively; a missing one stops the run naming file, column and key. */
 export function requireColumn(loaded: LoadedTable, configKey: string, name: string): string {

@@ -2,7 +2,7 @@
  * The compare (this folder) builds its SQL here and nowhere else: normalize.ts maps and checks each file's lines,
  * incomplete.ts finds the keys a rejected line may belong to, compare.ts joins the sides into the candidates that
  * core/ classifies. What engines spell differently goes through a dialect; everything else the builders write is
- * SQL that DuckDB and Spark SQL both take (joins, CASE, coalesce, trim, length, concat_ws, GROUPING SETS, aggregates
+ * SQL that DuckDB and Spark SQL both take (joins, CASE, coalesce, length, concat_ws, GROUPING SETS, aggregates
  * with FILTER (WHERE …)). The session a statement runs in carries its dialect (`db.dialect`): DuckDB on one machine,
  * Spark SQL on the customer's Spark (job/spark/), and the statements stay the builders'.
  */

@@ -7,8 +7,6 @@ import type { KeyField } from '../../core/keys.js';
 import type { SqlDialect } from './dialect.js';
 import { KEY_FIELD_LIMITS, describeRange } from '../../core/stored-limits.js';
 
-export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
-
 /** A line is rejected `when` (an SQL condition) holds, for the reason `why` (an SQL text). */
 export interface Check { when: string; why: string }
 

@@ -11,10 +11,9 @@ import { QUANTITY_RANGE } from '../../core/stored-limits.js';
 import type { Session } from '../db.js';
 import type { SqlDialect } from './dialect.js';
 import { InputError } from '../errors.js';
-import { lengthChecks, numberCheck, quoted, rangeCheck, reasonColumn, reasons, sqlString } from './line-checks.js';
+import { lengthChecks, numberCheck, quoted, rangeCheck, reasonColumn, reasons } from './line-checks.js';
 import { findColumn, requireColumn, textOf, type LoadedTable } from '../load.js';
 
-export { sqlString };
 
 /** A normalized view over a loaded table: `rec`, key fields, `qty`, `reason` (NULL when accepted). */
 export interface NormalizedLines {

@@ -4,7 +4,7 @@ It holds one SparkSession and runs what the Node job asks, one request at a time
 statements of the compare's SQL (job/compare/), files read into temporary views, and results written as Parquet
 for the job to read back. The rules stay in the Node job (core/); this file only moves sets.
 
-Protocol: the driver prints `IBAL_SPARK_READY <port>` on stdout, accepts one connection whose first line is the
+Protocol: the driver prints `IBAL_SPARK_READY <port> <Spark version>` on stdout, accepts one connection whose first line is the
 token from IBAL_SPARK_TOKEN, then answers each JSON line {"op": ...} with one JSON line {"ok": true, ...} or
 {"ok": false, "error": ..., "kind": "input" | "spark"}.
 """
@@ -138,12 +138,8 @@ def load(spark, request, cached):
         if kind == 'inventsum':
             table, columns, malformed, joined = inventsum(spark, request)
             scratch.append(joined)
-        elif kind == 'parquet':
-            raw = spark.read.parquet(path)
-            columns = raw.columns
-            table = numbered(raw.select([F.col(f'`{c}`').cast('string').alias(c) for c in columns]))
-        elif kind == 'delta':
-            raw = spark.read.format('delta').load(path)
+        elif kind in ('parquet', 'delta'):
+            raw = read_table(spark, path, kind)
             columns = raw.columns
             table = numbered(raw.select([F.col(f'`{c}`').cast('string').alias(c) for c in columns]))
         else:

@@ -15,6 +15,7 @@ import {
 import { JOURNAL_COLUMNS } from '../../core/d365-journal.js';
 import { seededRandom } from '../../core/random.js';
 import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
+import { refuseClientCredentials } from '../entra.js';
 import type { BlobStandIn } from './blob.js';
 import { exportPackage, readImportPackage, type ImportedEntityFile } from './package.js';
 
@@ -200,14 +201,8 @@ export class D365FinanceEmulator {
   }
 
   private token(request: PlainRequest): PlainResponse {
-    const form = new URLSearchParams(request.body);
-    if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: grant_type must be client_credentials.' });
-    if (form.get('client_id') !== this.clientId) return json(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.` });
-    if (form.get('client_secret') !== this.clientSecret) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
-    const scopes = (form.get('scope') ?? '').split(' ').filter((s) => s !== 'openid' && s !== 'profile' && s !== 'offline_access');
-    if (scopes.length !== 1 || scopes[0] !== `${this.originValue}/.default`) {
-      return json(400, { error: 'invalid_scope', error_description: `AADSTS70011: The provided value for scope ${form.get('scope')} is not valid; use ${this.originValue}/.default.` });
-    }
+    const refused = refuseClientCredentials(request, { clientId: this.clientId, clientSecret: this.clientSecret, scope: `${this.originValue}/.default` });
+    if (refused) return refused;
     const token = `d365-${randomUUID()}`;
     this.tokens.set(token, this.nowMs + this.tokenLifetime * 1000);
     this.stats.tokensIssued += 1;

@@ -7,9 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PROJECT_ROOT } from '../../job/spark/environment.js';
+import { projectPath } from '../../job/spark/environment.js';
+import { refuseClientCredentials } from '../entra.js';
 import { serveOnLoopback, type Listening, type PlainRequest, type PlainResponse } from '../http.js';
 
 export const SYNAPSE_SCOPE = 'https://dev.azuresynapse.net/.default';
@@ -107,12 +107,8 @@ export class LivyEmulator {
   }
 
   private token(request: PlainRequest): PlainResponse {
-    const form = new URLSearchParams(request.body);
-    if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: grant_type must be client_credentials.' });
-    if (form.get('client_id') !== this.options.clientId) return json(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.` });
-    if (form.get('client_secret') !== this.options.clientSecret) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
-    const scopes = (form.get('scope') ?? '').split(' ').filter((s) => !['openid', 'profile', 'offline_access'].includes(s));
-    if (scopes.length !== 1 || scopes[0] !== SYNAPSE_SCOPE) return json(400, { error: 'invalid_scope', error_description: `AADSTS70011: The provided value for scope ${form.get('scope')} is not valid.` });
+    const refused = refuseClientCredentials(request, { clientId: this.options.clientId, clientSecret: this.options.clientSecret, scope: SYNAPSE_SCOPE });
+    if (refused) return refused;
     const token = `livy-${randomUUID()}`;
     this.tokens.add(token);
     return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
@@ -137,7 +133,7 @@ export class LivyEmulator {
       if (body[field] !== undefined) return problem(501, `The session field ${field} is not emulated.`);
     }
     const id = this.nextId++;
-    const child = spawn(this.options.python, [join(PROJECT_ROOT, 'sandbox', 'livy', 'repl.py'), this.options.master, body.name], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(this.options.python, [projectPath('sandbox', 'livy', 'repl.py'), this.options.master, body.name], { stdio: ['pipe', 'pipe', 'ignore'] });
     const marked = (async function* lines() {
       for await (const line of createInterface({ input: child.stdout! })) if (line.startsWith('IBAL_LIVY_REPL ')) yield line.slice('IBAL_LIVY_REPL '.length);
     })();
