@@ -28,7 +28,7 @@ import { Progress } from './progress.js';
 import { snapshotHash } from './snapshot-hash.js';
 import { isUri, openSource, sourceType, type ScannableFile, type SourceSpec } from './sources.js';
 import { withDelta } from './spark/environment.js';
-import { openSpark, type SparkSession } from './spark/session.js';
+import type { SparkSession } from './spark/session.js';
 
 export interface ReconcileOptions {
   configPath: string;
@@ -97,10 +97,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       const exchange = config.spark.exchange;
       // A folder of this run's own in a configured exchange, removed at the end like the private one.
       const run = `ibal-${process.pid}-${Date.now()}`;
-      const folders = exchange === undefined ? { spark: join(workDir, 'exchange'), local: join(workDir, 'exchange') }
-        : typeof exchange === 'string' ? { spark: join(resolvePath(exchange), run), local: join(resolvePath(exchange), run) }
+      const shared = (folder: string) => ({ spark: folder, local: folder });
+      const folders = exchange === undefined ? shared(join(workDir, 'exchange'))
+        : typeof exchange === 'string' ? shared(join(resolvePath(exchange), run))
           : { spark: `${exchange.spark.replace(/\/+$/, '')}/${run}`, local: join(resolvePath(exchange.local), run) };
       if (exchange !== undefined) exchangeRun = folders.local;
+      // Loaded only for Spark: a run on DuckDB loads nothing of it (nor MSAL, which a Livy session signs in with).
+      const { openSpark } = await import('./spark/session.js');
       spark = await openSpark({ ...config.spark, conf: withDelta(config.spark.conf, delta), master, echoLog: process.env.IBAL_SPARK_LOG === '1',
         exchange: folders }, db);
       compute = spark;

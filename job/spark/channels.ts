@@ -12,7 +12,7 @@ import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { DRIVER, driverEnvironment, sessionConf, sparkCommand, type SparkSettings } from './environment.js';
+import { DRIVER, driverEnvironment, projectPath, sessionConf, sparkCommand, type SparkSettings } from './environment.js';
 
 /** What Spark's reader and statements said, for the job's error (the first line names the failed stage). */
 export class SparkError extends Error {}
@@ -141,7 +141,7 @@ export class LivyChannel implements Channel {
         await sleep(settings.pollMs ?? 1000);
       }
       // The driver's functions, defined in the session; its socket loop does not run there.
-      await channel.statement(`IBAL_LIVY = True\n${readFileSync(DRIVER, 'utf8')}`);
+      await channel.statement(`IBAL_LIVY = True\n${readFileSync(projectPath(...DRIVER), 'utf8')}`);
       channel.version = (await channel.statement('print(SparkSession.builder.getOrCreate().version)')).trim();
       return channel;
     } catch (error) {

@@ -4,7 +4,7 @@
  * (tools/spark-env.mjs: a Python venv with the pinned pyspark, which carries Spark's jars).
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface SparkSettings {
   /** `local[*]`, `local[2]`, `spark://host:7077`, `yarn`, `k8s://https://host:443`. */
@@ -18,20 +18,28 @@ export interface SparkSettings {
   echoLog: boolean;
 }
 
-/** The project's folder: the one holding this package's package.json above the running script (bin.js, or jest). */
-export const PROJECT_ROOT = (() => {
-  const start = process.argv[1] && existsSync(process.argv[1]) ? dirname(realpathSync(process.argv[1])) : process.cwd();
-  for (let dir = start; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'inventory-balance') return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-})();
+let root: string | undefined;
+
+/**
+ * A path in the project's folder: the one holding this package's package.json above the running script (bin.js, or
+ * jest), found when first asked (a run on DuckDB never asks).
+ */
+export function projectPath(...parts: string[]): string {
+  root ??= (() => {
+    const start = process.argv[1] && existsSync(process.argv[1]) ? dirname(realpathSync(process.argv[1])) : process.cwd();
+    for (let dir = start; ; dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json');
+      if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'inventory-balance') return dir;
+      if (dirname(dir) === dir) return process.cwd();
+    }
+  })();
+  return join(root, ...parts);
+}
 
 /** The project's Spark environment, made by tools/spark-env.mjs. */
-export const PROJECT_SPARK = join(PROJECT_ROOT, '.spark', 'venv');
+export const PROJECT_SPARK = ['.spark', 'venv'] as const;
 
-export const DRIVER = join(PROJECT_ROOT, 'job', 'spark', 'driver.py');
+export const DRIVER = ['job', 'spark', 'driver.py'] as const;
 
 /** Delta Lake for Spark 3.5 (Synapse and Fabric have it built in; elsewhere Spark fetches it from Maven Central). */
 export const DELTA_PACKAGE = 'io.delta:delta-spark_2.12:3.2.1';
@@ -63,7 +71,7 @@ export function driverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export interface SparkCommand { file: string; args: string[]; env: Record<string, string>; describe: string }
 
 export function sparkCommand(settings: SparkSettings): SparkCommand {
-  const projectSubmit = join(PROJECT_SPARK, 'bin', 'spark-submit');
+  const projectSubmit = projectPath(...PROJECT_SPARK, 'bin', 'spark-submit');
   const sparkHome = process.env.SPARK_HOME;
   const file = settings.submit
     ?? (sparkHome && existsSync(join(sparkHome, 'bin', 'spark-submit')) ? join(sparkHome, 'bin', 'spark-submit')
@@ -71,12 +79,12 @@ export function sparkCommand(settings: SparkSettings): SparkCommand {
   const env: Record<string, string> = {};
   if (file === projectSubmit) {
     // The project's pyspark runs its own Python; executors on this machine must use the same one.
-    env.PYSPARK_PYTHON = join(PROJECT_SPARK, 'bin', 'python');
+    env.PYSPARK_PYTHON = projectPath(...PROJECT_SPARK, 'bin', 'python');
     env.PYSPARK_DRIVER_PYTHON = env.PYSPARK_PYTHON;
-    env.PATH = `${join(PROJECT_SPARK, 'bin')}:${process.env.PATH ?? ''}`;
+    env.PATH = `${projectPath(...PROJECT_SPARK, 'bin')}:${process.env.PATH ?? ''}`;
   }
   const conf: Record<string, string> = { 'spark.ui.showConsoleProgress': 'false', 'spark.ui.enabled': 'false', ...sessionConf(settings.conf) };
   const args = ['--master', settings.master, '--name', 'ibal reconcile',
-    ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]), resolve(DRIVER)];
+    ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]), projectPath(...DRIVER)];
   return { file, args, env, describe: `${file} --master ${settings.master}` };
 }

@@ -9,8 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Reject, Source } from '../../core/run.js';
-import { SPARK } from '../compare/dialect.js';
-import { sqlString } from '../compare/line-checks.js';
+import { DUCKDB, SPARK } from '../compare/dialect.js';
 import type { Database, Row, Session } from '../db.js';
 import { InputError } from '../errors.js';
 import type { LoadedTable } from '../load.js';
@@ -119,7 +118,7 @@ export class SparkSession implements Session {
         const match = COLUMN.exec(column);
         if (!match) throw new SparkError(`a table column Spark is not given here: ${column.trim()}`);
         const type = match[2]!.toUpperCase();
-        return [match[1]!, type === 'VARCHAR' ? 'VARCHAR' : type === 'INTEGER' ? 'BIGINT' : type] as [string, string];
+        return [match[1]!, type === 'INTEGER' ? 'BIGINT' : type] as [string, string];
       });
       this.schemas.set(empty[1]!, columns);
       await this.request({ op: 'empty', name: empty[1], columns });
@@ -132,7 +131,7 @@ export class SparkSession implements Session {
   private async result(query: string): Promise<string> {
     const path = this.exchangePath(`result-${(this.exchanged += 1)}`);
     await this.request({ op: 'query', query, path: path.spark });
-    return `read_parquet(${sqlString(join(path.local, '*.parquet'))})`;
+    return `read_parquet(${DUCKDB.string(join(path.local, '*.parquet'))})`;
   }
 
   async all<T extends Row = Row>(query: string): Promise<T[]> {
@@ -166,7 +165,7 @@ export class SparkSession implements Session {
     try {
       await this.local.append(staging, rows);
       const path = this.exchangePath(`${staging}.parquet`);
-      await this.local.run(`COPY ${staging} TO ${sqlString(path.local)} (FORMAT parquet)`);
+      await this.local.run(`COPY ${staging} TO ${DUCKDB.string(path.local)} (FORMAT parquet)`);
       await this.request({ op: 'parquet', name: table, path: path.spark, union: true });
     } finally {
       await this.local.run(`DROP TABLE IF EXISTS ${staging}`);
@@ -176,7 +175,7 @@ export class SparkSession implements Session {
   /** A relation of the job's DuckDB (the history's previous keys) as a Spark table of the same name. */
   async handOver(relation: string, name: string): Promise<string> {
     const path = this.exchangePath(`${name}-${(this.exchanged += 1)}.parquet`);
-    await this.local.run(`COPY (SELECT * FROM ${relation}) TO ${sqlString(path.local)} (FORMAT parquet)`);
+    await this.local.run(`COPY (SELECT * FROM ${relation}) TO ${DUCKDB.string(path.local)} (FORMAT parquet)`);
     await this.request({ op: 'parquet', name, path: path.spark });
     return name;
   }

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconcile } from '../../job/reconcile';
-import { PROJECT_SPARK } from '../../job/spark/environment';
+import { PROJECT_SPARK, projectPath } from '../../job/spark/environment';
 import { LivyEmulator } from '../../sandbox/livy/emulator';
 import type { Json } from '../helpers/scenario';
 import { describeSpark } from '../helpers/spark';
@@ -19,7 +19,7 @@ describeSpark('ibal reconcile on a Synapse Spark pool, through its Livy API (sta
   let origin: string;
   const saved = { ...process.env };
   beforeAll(async () => {
-    livy = new LivyEmulator({ python: join(PROJECT_SPARK, 'bin', 'python'), master: 'local[2]', pool: 'ibalpool', ...APP });
+    livy = new LivyEmulator({ python: projectPath(...PROJECT_SPARK, 'bin', 'python'), master: 'local[2]', pool: 'ibalpool', ...APP });
     origin = await livy.start();
     Object.assign(process.env, { IBAL_TENANT_ID: APP.tenantId, IBAL_CLIENT_ID: APP.clientId, IBAL_CLIENT_SECRET: APP.clientSecret });
   });

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { PROJECT_SPARK } from '../../job/spark/environment';
+import { PROJECT_SPARK, projectPath } from '../../job/spark/environment';
 import { Scenario, csv, wmsRow, WMS_HEADER, type Json } from '../helpers/scenario';
 import { describeSpark } from '../helpers/spark';
 
@@ -44,7 +44,7 @@ describeSpark('D365 tables from Synapse Link / Link to Fabric (INVENTSUM × INVE
   it('joins them into the on-hand, leaves out deleted and closed rows, rejects a row without its dimensions, and compares as an export would', async () => {
     const s = new Scenario().costs({ A: 1, B: 2, G: 1 });
     writeFileSync(join(s.dir, 'write-tables.py'), WRITE_TABLES);
-    await run(join(PROJECT_SPARK, 'bin', 'python'), [join(s.dir, 'write-tables.py'), s.dir], { timeout: 300_000 });
+    await run(projectPath(...PROJECT_SPARK, 'bin', 'python'), [join(s.dir, 'write-tables.py'), s.dir], { timeout: 300_000 });
     s.file('wms.csv', csv(WMS_HEADER, [wmsRow('A', 'DAL1', 15), wmsRow('B', 'DAL2', 5)]));
     s.config.d365 = { ...(s.config.d365 as Json), onHand: { path: 'inventsum', type: 'delta', format: 'InventSumInventDim', inventDim: { path: 'inventdim', type: 'delta' } } };
     const config = s.writeConfig();
